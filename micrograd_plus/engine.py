@@ -1,0 +1,565 @@
+r"""The engine: ``Value`` nodes, the topological order and the chain rule.
+
+A ``Value`` holds a float ``data`` and, once ``backward()`` has run, ``grad`` =
+dL/d(node).  Each operation creates a new node that remembers its operands
+(``parents``) and its op (an :class:`~micrograd_plus.ops.OpSpec` from the table).
+Nodes carry no closures and are never part of a reference cycle, so a graph is freed
+by reference counting as soon as its root goes away.
+
+Backpropagation (the lecture's BP1-BP4 are this loop applied to a network): visit the
+nodes in reverse topological order, so that a node's gradient is complete before it is
+passed on, and for each node y = f(x_1, ..., x_k)
+
+    x_i.grad += y.grad * df/dx_i          (chain rule, summed over uses)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from contextlib import ContextDecorator
+from typing import Any
+
+from . import ops
+from .ops import OpSpec
+
+__all__ = ["Value", "apply", "detect_anomaly", "grad", "no_grad", "topological_order"]
+
+# Global switches, read on every op. Plain module globals: the cheapest lookup there is.
+_recording = True
+_anomaly = False
+
+_DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+_ADD, _SUB, _MUL = ops.ADD, ops.SUB, ops.MUL
+
+
+def _as_float(data: Any) -> float:
+    """``data`` as a float, or a TypeError naming what was given."""
+    if isinstance(data, (float, int)):  # bool is an int
+        return float(data)
+    if isinstance(data, numbers.Real) and not isinstance(data, Value):
+        return float(data)
+    # A NumPy (or similar) array holding exactly one real number.
+    if getattr(data, "size", None) == 1 and hasattr(data, "item"):
+        item = data.item()
+        if isinstance(item, (float, int)):
+            return float(item)
+    shape = getattr(data, "shape", None)
+    what = f"{type(data).__name__} with shape {shape}" if shape is not None else type(data).__name__
+    hint = " Use the Value itself, or its .data." if isinstance(data, Value) else ""
+    raise TypeError(
+        f"Value() expects an int, float or bool, got {what}: {data!r:.60}.{hint}"
+    )
+
+
+def _lift(x: Any) -> Value:
+    """An operand as a Value: numbers become constant leaves; others -> NotImplemented."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, (float, int)) or isinstance(x, numbers.Real):
+        return Value(x)
+    return NotImplemented
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _domain_error(spec: OpSpec, operands: Sequence[Value], err: Exception) -> Exception:
+    """Re-raise a math error with the op's name and the offending value(s)."""
+    vals = ", ".join(_fmt(p.data) for p in operands)
+    name = spec.label
+    if isinstance(err, ZeroDivisionError):
+        msg = f"{name}: division by zero at ({vals})"
+    elif isinstance(err, OverflowError):
+        msg = f"{name}: result out of the float range at ({vals})"
+    elif spec.name == "log":
+        msg = f"log is defined for x > 0, got x={vals}"
+    elif spec.name == "sqrt":
+        msg = f"sqrt is defined for x >= 0, got x={vals}"
+    elif spec.name == "**":
+        msg = f"**: a negative base needs an integer exponent for a real result, got ({vals})"
+    else:
+        msg = f"{name} is not defined at ({vals})"
+    return type(err)(f"{msg} [{err}]")
+
+
+def _node(data: float, spec: OpSpec, parents: tuple[Value, ...]) -> Value:
+    """Create the result node of ``spec`` applied to ``parents``."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _recording:
+        out._spec = spec
+        out.parents = parents
+    else:
+        out._spec = None
+        out.parents = ()
+    if _anomaly and not math.isfinite(data):
+        _raise_anomaly("forward", spec, parents, data, out)
+    return out
+
+
+def apply(spec: OpSpec, *operands: Any) -> Value:
+    """Apply ``spec`` to ``operands`` (``Value``s or numbers) and return the new node."""
+    if len(operands) != spec.arity:
+        raise TypeError(f"{spec.label} takes {spec.arity} operand(s), got {len(operands)}.")
+    parents = tuple(x if isinstance(x, Value) else Value(x) for x in operands)
+    try:
+        data = spec.forward(*[p.data for p in parents])
+    except _DOMAIN_ERRORS as err:
+        raise _domain_error(spec, parents, err) from None
+    return _node(float(data), spec, parents)
+
+
+class Value:
+    """A scalar node of a computation graph.
+
+    ``data`` is the number, ``grad`` is dL/d(this node) after ``backward()``;
+    ``op`` and ``parents`` say how the node was computed (empty for a leaf).
+    """
+
+    __slots__ = ("_spec", "data", "grad", "label", "parents")
+
+    data: float
+    grad: float
+    label: str
+    parents: tuple[Value, ...]
+
+    def __init__(self, data: Any, label: str = "") -> None:
+        self.data = data if type(data) is float else _as_float(data)
+        self.grad = 0.0
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}.")
+        self.label = label
+        self._spec: OpSpec | None = None
+        self.parents = ()
+
+    # ---- introspection ---------------------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """The op's name (``"+"``, ``"tanh"``...), or ``""`` for a leaf."""
+        spec = self._spec
+        return spec.name if spec is not None else ""
+
+    @property
+    def spec(self) -> OpSpec | None:
+        """The op-table entry that made this node (``None`` for a leaf)."""
+        return self._spec
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # Comparisons look at ``data`` (they are not recorded). Equality stays identity, so
+    # Values can be dict keys and set members, as the graph algorithms need.
+    def __lt__(self, other: Any) -> bool:
+        return self.data < value_of(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= value_of(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > value_of(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= value_of(other)
+
+    __hash__ = object.__hash__
+
+    # ---- building ops ----------------------------------------------------------------
+
+    def _unary(self, spec: OpSpec) -> Value:
+        try:
+            data = spec.forward(self.data)
+        except _DOMAIN_ERRORS as err:
+            raise _domain_error(spec, (self,), err) from None
+        return _node(data, spec, (self,))
+
+    def _binary(self, spec: OpSpec, other: Any, reflected: bool = False) -> Value:
+        if type(other) is not Value:
+            other = _lift(other)
+            if other is NotImplemented:
+                return NotImplemented
+        a, b = (other, self) if reflected else (self, other)
+        try:
+            data = spec.forward(a.data, b.data)
+        except _DOMAIN_ERRORS as err:
+            raise _domain_error(spec, (a, b), err) from None
+        return _node(data, spec, (a, b))
+
+    # +, - and * are the bulk of every graph: they skip the generic path (their forward
+    # is the float operator itself and cannot raise).
+    def __add__(self, other: Any) -> Value:
+        if type(other) is not Value:
+            other = _lift(other)
+            if other is NotImplemented:
+                return NotImplemented
+        return _node(self.data + other.data, _ADD, (self, other))
+
+    def __radd__(self, other: Any) -> Value:
+        return self._binary(ops.ADD, other, reflected=True)
+
+    def __sub__(self, other: Any) -> Value:
+        if type(other) is not Value:
+            other = _lift(other)
+            if other is NotImplemented:
+                return NotImplemented
+        return _node(self.data - other.data, _SUB, (self, other))
+
+    def __rsub__(self, other: Any) -> Value:
+        return self._binary(ops.SUB, other, reflected=True)
+
+    def __mul__(self, other: Any) -> Value:
+        if type(other) is not Value:
+            other = _lift(other)
+            if other is NotImplemented:
+                return NotImplemented
+        return _node(self.data * other.data, _MUL, (self, other))
+
+    def __rmul__(self, other: Any) -> Value:
+        return self._binary(ops.MUL, other, reflected=True)
+
+    def __truediv__(self, other: Any) -> Value:
+        return self._binary(ops.DIV, other)
+
+    def __rtruediv__(self, other: Any) -> Value:
+        return self._binary(ops.DIV, other, reflected=True)
+
+    def __pow__(self, other: Any) -> Value:
+        if isinstance(other, Value):
+            return self._binary(ops.POW, other)
+        if isinstance(other, numbers.Real):  # x ** c: no ln(x) needed, x may be negative
+            return self._unary(ops.pow_const(float(other)))
+        return NotImplemented
+
+    def __rpow__(self, other: Any) -> Value:  # c ** x
+        return self._binary(ops.POW, other, reflected=True)
+
+    def __neg__(self) -> Value:
+        return self._unary(ops.NEG)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return self._unary(ops.ABS)
+
+    def exp(self) -> Value:
+        """e^x;  d/dx = e^x."""
+        return self._unary(ops.EXP)
+
+    def log(self) -> Value:
+        """ln x for x > 0 (``ValueError`` otherwise);  d/dx = 1/x."""
+        return self._unary(ops.LOG)
+
+    def sqrt(self) -> Value:
+        """sqrt(x) for x >= 0 (``ValueError`` otherwise);  d/dx = 1/(2 sqrt x)."""
+        return self._unary(ops.SQRT)
+
+    def abs(self) -> Value:
+        """|x|;  d/dx = sign(x), 0 at x = 0 (PyTorch's subgradient)."""
+        return self._unary(ops.ABS)
+
+    def sin(self) -> Value:
+        """sin x;  d/dx = cos x."""
+        return self._unary(ops.SIN)
+
+    def cos(self) -> Value:
+        """cos x;  d/dx = -sin x."""
+        return self._unary(ops.COS)
+
+    def erf(self) -> Value:
+        """erf x;  d/dx = 2/sqrt(pi) e^(-x^2)."""
+        return self._unary(ops.ERF)
+
+    # ---- activations -----------------------------------------------------------------
+
+    def relu(self) -> Value:
+        """max(x, 0);  d/dx = 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
+        return self._unary(ops.RELU)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """x for x > 0, else s x;  d/dx = 1 or s (s at x = 0)."""
+        return self._unary(ops.leaky_relu_op(_param("leaky_relu", "negative_slope", negative_slope)))
+
+    def elu(self, alpha: float = 1.0) -> Value:
+        """x for x > 0, else alpha (e^x - 1);  d/dx = 1 or alpha e^x."""
+        return self._unary(ops.elu_op(_param("elu", "alpha", alpha)))
+
+    def celu(self, alpha: float = 1.0) -> Value:
+        """max(0, x) + min(0, alpha (e^(x/alpha) - 1));  d/dx = 1 or e^(x/alpha)."""
+        return self._unary(ops.celu_op(_param("celu", "alpha", alpha)))
+
+    def gelu(self, approximate: str = "none") -> Value:
+        """x Phi(x) (``approximate="none"``) or its tanh approximation (``"tanh"``)."""
+        if approximate == "none":
+            return self._unary(ops.GELU)
+        if approximate == "tanh":
+            return self._unary(ops.GELU_TANH)
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}.")
+
+    def silu(self) -> Value:
+        """x sigma(x);  d/dx = sigma(x) (1 + x (1 - sigma(x)))."""
+        return self._unary(ops.SILU)
+
+    def swish(self, beta: float = 1.0) -> Value:
+        """x sigma(beta x);  swish(1) = silu."""
+        return self._unary(ops.swish_op(_param("swish", "beta", beta)))
+
+    def sigmoid(self) -> Value:
+        """sigma(x) = 1 / (1 + e^-x), stable for any x;  d/dx = sigma (1 - sigma)."""
+        return self._unary(ops.SIGMOID)
+
+    def tanh(self) -> Value:
+        """tanh x;  d/dx = 1 - tanh^2 x."""
+        return self._unary(ops.TANH)
+
+    def softplus(self) -> Value:
+        """ln(1 + e^x) (x itself above 20, as PyTorch);  d/dx = sigma(x)."""
+        return self._unary(ops.SOFTPLUS)
+
+    def prelu(self, weight: Any) -> Value:
+        """x for x > 0, else w x; a ``Value`` weight w receives dL/dw too."""
+        return self._binary(ops.PRELU, _param_value("prelu", weight))
+
+    # ---- backpropagation ---------------------------------------------------------------
+
+    def backward(self, gradient: float = 1.0) -> None:
+        r"""Add ``gradient * d(self)/d(node)`` to ``.grad`` of every node of the graph.
+
+        The root is included. Nothing is reset: two calls give twice the gradient,
+        and a node used on several paths receives the sum over the paths.
+        """
+        seed = gradient if type(gradient) is float else _as_float(gradient)
+        if _anomaly:  # the checked reference path
+            for node, g in _backprop(self, seed, create_graph=False).items():
+                node.grad += g
+            return
+        order = topological_order(self)
+        # Fast path: each node's .grad slot collects dL/d(node) for this pass. Earlier
+        # gradients are set aside and added back at the end, so they accumulate but
+        # never leak into this pass's upstream values.
+        saved = [node.grad for node in order]
+        earlier = any(saved)
+        if earlier:
+            for node in order:
+                node.grad = 0.0
+        self.grad = seed
+        for node in reversed(order):
+            parents = node.parents
+            if not parents:
+                continue
+            upstream = node.grad
+            n = len(parents)
+            if n == 2:
+                a, b = parents
+                da, db = node._spec.local_grads(a.data, b.data, node.data)
+                a.grad += upstream * da
+                b.grad += upstream * db
+            elif n == 1:
+                (a,) = parents
+                (da,) = node._spec.local_grads(a.data, node.data)
+                a.grad += upstream * da
+            else:
+                local = node._spec.local_grads(*[p.data for p in parents], node.data)
+                for parent, d in zip(parents, local):
+                    parent.grad += upstream * d
+        if earlier:
+            for node, g in zip(order, saved):
+                node.grad += g
+
+
+def value_of(x: Any) -> float:
+    """``x.data`` for a Value, ``x`` for a number (used by comparisons)."""
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, numbers.Real):
+        return x  # type: ignore[return-value]
+    raise TypeError(f"Cannot compare a Value with {type(x).__name__}.")
+
+
+def _param(op: str, name: str, x: Any) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{op}: {name} must be a number, got {type(x).__name__}.")
+    return float(x)
+
+
+def _param_value(op: str, x: Any) -> Value:
+    if isinstance(x, Value):
+        return x
+    return Value(_param(op, "weight", x))
+
+
+_new = object.__new__
+
+
+# --------------------------------------------------------------------------------------
+# Graph traversal and the chain rule
+# --------------------------------------------------------------------------------------
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node reachable from ``root``, each after all of its parents.
+
+    Iterative depth-first search with an explicit stack: no recursion, so the depth of
+    the graph is limited only by memory. ``reversed()`` of the result is the order in
+    which backprop visits the nodes (``root`` first).
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"Expected a Value, got {type(root).__name__}.")
+    order: list[Value] = []
+    visited: set[Value] = set()  # expanded: parents pushed
+    emitted: set[Value] = set()  # appended to order
+    stack = [root]
+    push, pop, append = stack.append, stack.pop, order.append
+    while stack:
+        node = stack[-1]
+        if node in visited:
+            # Second time on top: everything pushed above it (its parents) is done.
+            pop()
+            if node not in emitted:  # a node pushed by two consumers is emitted once
+                emitted.add(node)
+                append(node)
+            continue
+        visited.add(node)
+        for parent in node.parents:
+            if parent not in visited:
+                push(parent)
+    return order
+
+
+def _backprop(root: Value, seed: Any, create_graph: bool) -> dict[Value, Any]:
+    """dL/d(node) for every node reachable from ``root``, with dL/d(root) = ``seed``.
+
+    The single place that applies the chain rule. With ``create_graph=False`` the
+    gradients are floats; with ``True`` they are ``Value``s recorded as a graph
+    (``local_grads`` is then called with the nodes themselves, not their data).
+    """
+    order = topological_order(root)
+    grads: dict[Value, Any] = {root: seed}
+    get = grads.get
+    check = _anomaly
+    for node in reversed(order):
+        parents = node.parents
+        if not parents:
+            continue
+        upstream = get(node)
+        if upstream is None:  # unreachable in a single-root graph; kept for safety
+            continue
+        spec = node._spec
+        if create_graph:
+            local = spec.local_grads(*parents, node)
+        else:
+            local = spec.local_grads(*[p.data for p in parents], node.data)
+        for parent, d in zip(parents, local):
+            contribution = upstream * d
+            if check:
+                _check_backward(spec, node, parents, contribution)
+            previous = get(parent)
+            grads[parent] = contribution if previous is None else previous + contribution
+    return grads
+
+
+def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = False) -> list[Value]:
+    """d(output)/d(input) for each input, without touching any ``.grad``.
+
+    With ``create_graph=True`` the results are nodes of a graph built from the local
+    derivative rules themselves, so they can be differentiated again (Hessians,
+    Hessian-vector products, Newton steps). An input that ``output`` does not depend on
+    gets ``Value(0.0)``.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}.")
+    if isinstance(inputs, Value):
+        inputs = [inputs]
+    inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}.")
+    if create_graph:
+        global _recording
+        was_recording, _recording = _recording, True
+        try:
+            grads = _backprop(output, Value(1.0), create_graph=True)
+        finally:
+            _recording = was_recording
+        return [grads[x] if x in grads else Value(0.0) for x in inputs]
+    grads = _backprop(output, 1.0, create_graph=False)
+    return [Value(grads.get(x, 0.0)) for x in inputs]
+
+
+# --------------------------------------------------------------------------------------
+# Modes: no_grad and detect_anomaly
+# --------------------------------------------------------------------------------------
+
+
+class no_grad(ContextDecorator):
+    """Inside it, operations record no graph: their results are leaves.
+
+    Use as ``with no_grad(): ...`` or as a decorator ``@no_grad()``.
+    """
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> no_grad:
+        global _recording
+        self._saved.append(_recording)
+        _recording = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _recording
+        _recording = self._saved.pop()
+
+
+class detect_anomaly(ContextDecorator):
+    """Inside it, a NaN or ±inf produced by an op (forward or backward) raises.
+
+    The ``FloatingPointError`` names the op, its operands' values and the node's label.
+    Outside it, NaN propagates silently, as in PyTorch.
+    """
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> detect_anomaly:
+        global _anomaly
+        self._saved.append(_anomaly)
+        _anomaly = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _anomaly
+        _anomaly = self._saved.pop()
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether ``detect_anomaly`` is active."""
+    return _anomaly
+
+
+def _describe(spec: OpSpec, parents: Iterable[Value], node: Value) -> str:
+    operands = ", ".join(
+        f"{p.label}={_fmt(p.data)}" if p.label else _fmt(p.data) for p in parents
+    )
+    label = node.label or "<no label>"
+    return f"op {spec.label!r} with operands ({operands}), node label {label!r}"
+
+
+def _raise_anomaly(phase: str, spec: OpSpec, parents: Iterable[Value], bad: float, node: Value) -> None:
+    raise FloatingPointError(
+        f"detect_anomaly: the {phase} pass of {_describe(spec, parents, node)} produced {bad}."
+    )
+
+
+def _check_backward(spec: OpSpec, node: Value, parents: Iterable[Value], contribution: Any) -> None:
+    if not math.isfinite(ops.value_of(contribution)):
+        _raise_anomaly("backward", spec, parents, ops.value_of(contribution), node)
