@@ -400,6 +400,40 @@ def _param_value(op: str, x: Any) -> Value:
 _new = object.__new__
 
 
+def dot(ws: Sequence[Any], xs: Sequence[Any], bias: Any = None) -> Value:
+    """w·x (+ b) as ONE node (op ``"dot"``) instead of 2n nodes of ``*`` and ``+``.
+
+    ``ws`` and ``xs`` are equally long sequences of ``Value``s or numbers. The result is
+    the same as ``sum(w * x for w, x in zip(ws, xs)) + bias`` up to rounding, and so are
+    its gradients: dy/dw_i = x_i, dy/dx_i = w_i, dy/db = 1.
+    """
+    n = len(ws)
+    if len(xs) != n:
+        raise ValueError(f"dot: got {n} weights but {len(xs)} inputs; they must match.")
+    if n == 0:
+        raise ValueError("dot: needs at least one (w, x) pair.")
+    operands = [*ws, *xs] if bias is None else [*ws, *xs, bias]
+    parents = tuple(v if type(v) is Value else _lift_or_raise(v, "dot") for v in operands)
+    spec = ops.dot_op(n, bias is not None)
+    return _node(spec.forward(*[p.data for p in parents]), spec, parents)
+
+
+def sum_values(values: Iterable[Any]) -> Value:
+    """x_1 + ... + x_n as ONE node (op ``"sum"``); numbers are wrapped as constants."""
+    parents = tuple(v if type(v) is Value else _lift_or_raise(v, "sum_values") for v in values)
+    if not parents:
+        raise ValueError("sum_values: needs at least one value.")
+    spec = ops.sum_op(len(parents))
+    return _node(spec.forward(*[p.data for p in parents]), spec, parents)
+
+
+def _lift_or_raise(x: Any, where: str) -> Value:
+    v = _lift(x)
+    if v is NotImplemented:
+        raise TypeError(f"{where}: expected Values or numbers, got {type(x).__name__}.")
+    return v
+
+
 # --------------------------------------------------------------------------------------
 # Graph traversal and the chain rule
 # --------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 __all__ = [
@@ -591,3 +591,51 @@ PARAMETRIZED: dict[str, Callable[..., OpSpec]] = {
 
 for _factory in (leaky_relu_op, elu_op, celu_op, swish_op):
     register(_factory())
+
+
+# --------------------------------------------------------------------------------------
+# Fused n-ary ops: one node where a chain of + and * would make 2n (for speed)
+# --------------------------------------------------------------------------------------
+
+
+@cache
+def dot_op(n: int, bias: bool = True) -> OpSpec:
+    """y = w_1 x_1 + ... + w_n x_n (+ b) over operands (w_1..w_n, x_1..x_n[, b]).
+
+    A neuron's pre-activation z = w·x + b as ONE node: dy/dw_i = x_i, dy/dx_i = w_i,
+    dy/db = 1 (BP3 and BP4 of the lecture, read off the local derivatives).
+    """
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"dot needs at least one (w, x) pair, got n={n!r}.")
+    twice = 2 * n
+    if bias:
+        forward = lambda *v: sum(map(operator.mul, v[:n], v[n:twice]), v[twice])
+        local_grads = lambda *v: (*v[n:twice], *v[:n], 1.0)
+    else:
+        forward = lambda *v: sum(map(operator.mul, v[:n], v[n:twice]), 0.0)
+        local_grads = lambda *v: (*v[n:twice], *v[:n])
+    return OpSpec(
+        name="dot", arity=twice + (1 if bias else 0),
+        forward=forward, local_grads=local_grads,
+        symbol="Σ w·x + b" if bias else "Σ w·x",
+        formula="y = sum_i w_i x_i + b;  dy/dw_i = x_i,  dy/dx_i = w_i,  dy/db = 1  (fused for speed)",
+        method="",
+        params=(("n", n),),
+    )
+
+
+@cache
+def sum_op(n: int) -> OpSpec:
+    """y = x_1 + ... + x_n as one node: dy/dx_i = 1."""
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"sum needs at least one operand, got n={n!r}.")
+    ones = (1.0,) * n
+    return OpSpec(
+        name="sum", arity=n,
+        forward=lambda *v: sum(v, 0.0),
+        local_grads=lambda *v: ones,
+        symbol="Σ",
+        formula="y = sum_i x_i;  dy/dx_i = 1  (fused for speed)",
+        method="",
+        params=(("n", n),),
+    )
