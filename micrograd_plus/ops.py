@@ -128,8 +128,13 @@ def _sigmoid(x: float) -> float:
 
 
 def _safe_mul(a: Any, b: Any) -> Any:
-    """a*b, but 0 when either factor is exactly 0 (so 0 * inf does not become NaN)."""
-    if value_of(a) == 0.0 or value_of(b) == 0.0:
+    """a*b, but 0 when one factor is exactly 0 and the other ±inf (not NaN).
+
+    A zero times a finite number is still multiplied: on ``Value``s the product keeps
+    its graph, so its derivative (e.g. d/dx of x phi(x) at x = 0) is not lost.
+    """
+    av, bv = value_of(a), value_of(b)
+    if (av == 0.0 and math.isinf(bv)) or (bv == 0.0 and math.isinf(av)):
         return 0.0
     return a * b
 
@@ -291,8 +296,8 @@ def _pow(x: float, y: float) -> float:
 def _pow_base_grad(x: Any, y: Any) -> Any:
     """d(x^y)/dx = y * x^(y-1), with PyTorch's values where x^(y-1) is singular."""
     yv = value_of(y)
-    if yv == 0.0:
-        return 0.0
+    if yv == 0.0 and (_is_number(y) or value_of(x) == 0.0):
+        return 0.0  # NOTE: a Value exponent keeps its graph: d/dy (y x^(y-1)) = x^-1 at y = 0
     if value_of(x) == 0.0 and yv < 1.0:
         return math.copysign(math.inf, yv)
     return y * x ** (y - 1.0)
@@ -315,6 +320,13 @@ POW = register(OpSpec(
 ))
 
 
+def _pow_const_domain(c: float) -> Interval:
+    """Where x ** c is real and smooth: x > 0 unless c is an integer; x != 0 if c < 0."""
+    if not float(c).is_integer():  # NaN and ±inf included
+        return Interval(0.1, 4.0)
+    return Interval(-5.0, 5.0, avoid=(0.0,), margin=0.2) if c < 0 else _DEFAULT_DOMAIN
+
+
 @lru_cache(maxsize=256)
 def pow_const(exponent: float) -> OpSpec:
     """x ** c for a constant exponent c: no log(x) is needed, so x may be negative."""
@@ -324,7 +336,7 @@ def pow_const(exponent: float) -> OpSpec:
         local_grads=lambda x, out: (_pow_base_grad(x, exponent),),
         symbol=f"**{exponent:g}",
         formula="y = x^c;  dy/dx = c x^(c-1)",
-        domain=(Interval(0.1, 4.0) if exponent != int(exponent) else _DEFAULT_DOMAIN,),
+        domain=(_pow_const_domain(exponent),),
         method="__pow__",
         params=(("exponent", exponent),),
     )
@@ -589,8 +601,12 @@ PARAMETRIZED: dict[str, Callable[..., OpSpec]] = {
 }
 """Op families with a fixed parameter: ``factory(param) -> OpSpec`` (cached)."""
 
-for _factory in (leaky_relu_op, elu_op, celu_op, swish_op):
-    register(_factory())
+# NOTE: called with the same positional argument as the Value methods use, so that
+# lru_cache hands out ONE object: Value.leaky_relu() is OPS["leaky_relu"].
+register(leaky_relu_op(0.01))
+register(elu_op(1.0))
+register(celu_op(1.0))
+register(swish_op(1.0))
 
 
 # --------------------------------------------------------------------------------------
