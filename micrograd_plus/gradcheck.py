@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Value, _as_float, no_grad
+from .engine import Value, _as_float
 
 __all__ = ["GradcheckError", "gradcheck", "numerical_grad"]
 
@@ -50,12 +50,13 @@ def numerical_grad(f: Callable[..., Value], xs: Sequence[float], eps: float = 1e
     """Central finite differences ``(f(x + h e_i) - f(x - h e_i)) / 2h`` for each input."""
     xs = _check_args(f, xs, eps)
     result = []
-    with no_grad():  # only values are needed: record no graph
-        for i in range(len(xs)):
-            plus, minus = list(xs), list(xs)
-            plus[i] += eps
-            minus[i] -= eps
-            result.append((_evaluate(f, plus) - _evaluate(f, minus)) / (2.0 * eps))
+    # NOTE: not under no_grad: f may itself differentiate (f = a derivative from
+    # grad(..., create_graph=True)), which needs its graph recorded.
+    for i in range(len(xs)):
+        plus, minus = list(xs), list(xs)
+        plus[i] += eps
+        minus[i] -= eps
+        result.append((_evaluate(f, plus) - _evaluate(f, minus)) / (2.0 * eps))
     return result
 
 
@@ -74,6 +75,9 @@ def grad_mismatches(
 ) -> str:
     """A report of every input where backprop and finite differences disagree ("" if none)."""
     xs = _check_args(f, xs, eps)
+    for name, tol in (("atol", atol), ("rtol", rtol)):
+        if isinstance(tol, bool) or not (isinstance(tol, (int, float)) and 0 <= tol < math.inf):
+            raise ValueError(f"{name} must be a non-negative finite number, got {tol!r}.")
     analytic = analytic_grad(f, xs)
     numeric = numerical_grad(f, xs, eps)
     lines = []
