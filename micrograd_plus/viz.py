@@ -401,7 +401,7 @@ def _body(
             cells.append(f'<td bgcolor="#ffffff"><font point-size="9">#{position[node]}</font></td>')
         if compact and node.spec is not None:
             cells.append(f'<td bgcolor="{_OP_FILL}">{_escape(_op_text(node.spec))}</td>')
-        label = node.label or _short_name(names.get(node, ""), cluster or "")
+        label = _short_name(names[node], cluster or "") if node in names else node.label
         if label:
             cells.append(f"<td><b>{_escape(label)}</b></td>")
         cells.append(f"<td>data {_num(node.data)}</td>")
@@ -687,7 +687,7 @@ def _operand_labels(spec: OpSpec) -> tuple[str, ...]:
     """Edge labels naming the operands where their order matters (a - b, a / b, w·x + b)."""
     if spec.name == "dot":
         n = dict(spec.params).get("n", 0)
-        names = [f"w{i + 1}" for i in range(n)] + [f"x{i + 1}" for i in range(n)]
+        names = [f"w{i}" for i in range(n)] + [f"x{i}" for i in range(n)]
         return (*names, "b") if spec.arity == 2 * n + 1 else tuple(names)
     if spec.arity >= 2:
         return _OPERAND_NAMES.get(spec.name, ())
