@@ -363,6 +363,27 @@ def _check_inputs(owner: str, nin: int, x: Any) -> None:
         raise ValueError(f"{owner} expects {nin} inputs, got {n}.")
 
 
+def _as_inputs(owner: str, nin: int, x: Any) -> list[Value]:
+    """Check the size of ``x`` and make each number a Value ONCE, shared by all neurons.
+
+    (``dot`` would lift a number by itself, but then every neuron of the layer would
+    make its own copy: nout leaves per input instead of one.)
+    """
+    _check_inputs(owner, nin, x)
+    return [v if type(v) is Value else _input_value(owner, i, v) for i, v in enumerate(x)]
+
+
+def _input_value(owner: str, i: int, v: Any) -> Value:
+    if isinstance(v, Value):
+        return v
+    try:
+        return Value(v)
+    except TypeError:
+        raise TypeError(
+            f"{owner}: input {i} must be a number or a Value, got {type(v).__name__} {v!r:.40}."
+        ) from None
+
+
 class Neuron(Module):
     r"""One neuron: a = σ(w·x + b).
 
@@ -451,7 +472,7 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Any]) -> list[Value]:
         """[a_1, …, a_nout] for a list ``x`` of ``nin`` numbers or Values."""
-        _check_inputs("Layer", self.nin, x)
+        x = _as_inputs("Layer", self.nin, x)
         return [n._forward(x) for n in self.neurons]
 
     def config(self) -> dict[str, Any]:
@@ -514,7 +535,7 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
         """The network's output a^L for a list ``x`` of ``nin`` numbers or Values."""
-        _check_inputs("MLP", self.nin, x)
+        x = _as_inputs("MLP", self.nin, x)
         for layer in self.layers:
             x = [n._forward(x) for n in layer.neurons]
         return x[0] if len(x) == 1 else x

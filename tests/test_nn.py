@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_plus import Value, no_grad
-from micrograd_plus.engine import sum_values
+from micrograd_plus.engine import sum_values, topological_order
 from micrograd_plus.nn import ACTIVATIONS, MLP, Layer, Module, Neuron
 from micrograd_plus.testing import assert_grad_close, finite_floats
 
@@ -249,6 +249,21 @@ def test_inputs_may_be_values_and_receive_gradients():
 def test_wrong_number_of_inputs(model, x, message):
     with pytest.raises(ValueError, match=message):
         model(x)
+
+
+def test_number_inputs_become_one_shared_leaf_each():
+    model = MLP(2, [8, 8, 1], rng=0)
+    graph = topological_order(model([0.5, -1.0]))
+    params = set(model.parameters())
+    inputs = [v for v in graph if not v.parents and v not in params]
+    assert sorted(v.data for v in inputs) == [-1.0, 0.5]
+
+
+def test_non_numeric_input_element_raises_type_error():
+    with pytest.raises(TypeError, match="input 1 must be a number or a Value, got str"):
+        MLP(2, [1])([1.0, "2"])
+    with pytest.raises(TypeError, match="input 0"):
+        Layer(1, 1)([None])
 
 
 def test_non_list_input_raises_type_error():
