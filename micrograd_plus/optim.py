@@ -237,7 +237,8 @@ class SGD(Optimizer):
 
     which is the lecture's EMA s(k) of y(k) = γ g(k) exactly, first step included
     (s(1) = y(1)). From step 2 on it is heavy ball with α = (1 − β) γ; only step 1 is
-    larger (γ g(1) instead of (1 − β) γ g(1)).
+    larger (γ g(1) instead of (1 − β) γ g(1)). In general, dampening τ gives heavy ball
+    with α = (1 − τ) γ from step 2 on. With weight decay, read g(k) as g(k) + λ θ(k).
 
     **Nesterov** (``nesterov=True``, needs β > 0 and τ = 0): d = g(k) + β b(k), as in
     torch.optim.SGD. The stored parameters are then the lecture's lookahead point
