@@ -94,7 +94,7 @@ def plot_decision_boundary(
     ax: Any = None,
     path: str | Path | None = None,
     *,
-    resolution: int = 100,
+    resolution: int = 80,
     threshold: float | None = None,
     padding: float = 0.5,
     title: str | None = None,
@@ -163,7 +163,8 @@ def plot_decision_boundary(
     ax.set_xlim(gx[0], gx[-1])
     ax.set_ylim(gy[0], gy[-1])
     accuracy = correct / len(rows) if rows else 0.0
-    ax.set_title(title if title is not None else f"decision boundary (training accuracy {accuracy:.1%})")
+    default = f"decision boundary (accuracy on these points {accuracy:.1%})"
+    ax.set_title(title if title is not None else default)
     ax.legend(loc="best", fontsize=8)
     return _finish(fig, path)
 
@@ -237,12 +238,14 @@ def plot_history(
         handles += ax.plot(epochs, val_loss, color="C0", linestyle="--", label="validation loss")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss L(θ)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     if log_scale:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
     if accuracy and len(accuracy) == len(epochs):
         ax2 = ax.twinx()
-        handles += ax2.plot(epochs, accuracy, color="C1", label="accuracy")
+        handles += ax2.plot(epochs, accuracy, color="C1", marker="." if len(loss) < 60 else None,
+                            label="accuracy")
         if val_accuracy and len(val_accuracy) == len(epochs):
             handles += ax2.plot(epochs, val_accuracy, color="C1", linestyle="--", label="validation accuracy")
         ax2.set_ylabel("accuracy")
