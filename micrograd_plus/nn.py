@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from .engine import Value, dot
 
-__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
+__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron", "init_bound"]
 
 FORMAT = "micrograd_plus.state"
 """The tag written into every saved file (``"format"`` key)."""
@@ -389,9 +389,11 @@ class Neuron(Module):
 
     ``Neuron(nin, activation="relu", bias=True, rng=None, *, init="auto")``. Weights
     w_k ~ U(-r, r) with r from ``init`` (see :func:`init_bound`; for a lone neuron
-    fan_out = 1), bias b = 0, and for ``"prelu"`` one learnable slope (``.slope``,
-    initialised to 0.25 as in PyTorch). Parameters, in order: ``w.0 … w.{nin-1}``,
-    ``b``, ``slope``.
+    fan_out = 1): ``"auto"`` is Kaiming/He for the relu family (relu, leaky_relu, elu,
+    celu, gelu, silu, swish, prelu, softplus) and Xavier/Glorot for tanh, sigmoid and
+    linear; ``"uniform"`` is micrograd's U(-1, 1). The bias b starts at 0, and
+    ``"prelu"`` adds one learnable slope (``.slope``, initialised to 0.25 as in
+    PyTorch). Parameters, in order: ``w.0 … w.{nin-1}``, ``b``, ``slope``.
 
     Backprop through a neuron, with δ = dL/dz:  dL/db = δ (BP3), dL/dw_k = x_k δ (BP4),
     dL/dx_k = w_k δ (what flows on to the previous layer, BP2).
@@ -462,6 +464,8 @@ class Layer(Module):
         self.nin = _check_size("Layer", "nin", nin)
         self.nout = _check_size("Layer", "nout", nout)
         self.activation = _check_activation("Layer", activation)
+        if not isinstance(bias, bool):
+            raise TypeError(f"Layer: bias must be True or False, got {type(bias).__name__}.")
         self.init = _check_init("Layer", init)
         gen = _make_rng("Layer", rng)
         self.neurons = [
@@ -493,7 +497,9 @@ class MLP(Module):
     Hidden layers use ``activation``, the last one ``output_activation`` (``None`` =
     linear). Returns one ``Value`` when the last layer has one output, else a list.
     One ``rng`` draws every weight, layer after layer, so a seed fixes the whole model.
-    Parameters are named ``layers.{ℓ}.neurons.{j}.w.{k}`` (ℓ from 0).
+    ``init="auto"`` gives each layer the scheme that suits its own activation (He for
+    relu-like hidden layers, Glorot for tanh/sigmoid and for a linear output layer);
+    biases start at 0. Parameters are named ``layers.{ℓ}.neurons.{j}.w.{k}`` (ℓ from 0).
     """
 
     def __init__(

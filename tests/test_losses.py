@@ -475,3 +475,19 @@ def test_l2_penalty_rejects_bad_weights(weight):
 def test_every_public_loss_is_exported():
     for name in losses.__all__:
         assert callable(getattr(losses, name))
+
+
+def test_losses_are_twice_differentiable():
+    # built from ops only, so grad(create_graph=True) works through them
+    from micrograd_plus import grad
+
+    x = Value(0.7)
+    (g,) = grad(bce_with_logits([x], [1.0]), [x], create_graph=True)
+    (h,) = grad(g, [x])
+    s = 1 / (1 + math.exp(-0.7))
+    assert g.data == pytest.approx(s - 1.0) and h.data == pytest.approx(s * (1 - s))
+    z = [Value(0.2), Value(-1.0), Value(0.5)]
+    (g0,) = grad(cross_entropy([z], [2]), [z[0]], create_graph=True)
+    (h00,) = grad(g0, [z[0]])
+    p0 = softmax([0.2, -1.0, 0.5])[0].data
+    assert g0.data == pytest.approx(p0) and h00.data == pytest.approx(p0 * (1 - p0))
