@@ -352,25 +352,32 @@ class Value:
             for node in order:
                 node.grad = 0.0
         self.grad = seed
-        for node in reversed(order):
-            parents = node.parents
-            if not parents:
-                continue
-            upstream = node.grad
-            n = len(parents)
-            if n == 2:
-                a, b = parents
-                da, db = node._spec.local_grads(a.data, b.data, node.data)
-                a.grad += upstream * da
-                b.grad += upstream * db
-            elif n == 1:
-                (a,) = parents
-                (da,) = node._spec.local_grads(a.data, node.data)
-                a.grad += upstream * da
-            else:
-                local = node._spec.local_grads(*[p.data for p in parents], node.data)
-                for parent, d in zip(parents, local):
-                    parent.grad += upstream * d
+        try:
+            for node in reversed(order):
+                parents = node.parents
+                if not parents:
+                    continue
+                upstream = node.grad
+                n = len(parents)
+                if n == 2:
+                    a, b = parents
+                    da, db = node._spec.local_grads(a.data, b.data, node.data)
+                    a.grad += upstream * da
+                    b.grad += upstream * db
+                elif n == 1:
+                    (a,) = parents
+                    (da,) = node._spec.local_grads(a.data, node.data)
+                    a.grad += upstream * da
+                else:
+                    local = node._spec.local_grads(*[p.data for p in parents], node.data)
+                    for parent, d in zip(parents, local):
+                        parent.grad += upstream * d
+        except BaseException:
+            # NOTE: a local derivative raised (e.g. a user op): undo this pass, so a
+            # failed backward() leaves every .grad as it was.
+            for node, g in zip(order, saved):
+                node.grad = g
+            raise
         if earlier:
             for node, g in zip(order, saved):
                 node.grad += g

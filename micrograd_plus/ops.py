@@ -300,6 +300,12 @@ def _pow_base_grad(x: Any, y: Any) -> Any:
         return 0.0  # NOTE: a Value exponent keeps its graph: d/dy (y x^(y-1)) = x^-1 at y = 0
     if value_of(x) == 0.0 and yv < 1.0:
         return math.copysign(math.inf, yv)
+    if _is_number(x) and _is_number(y):
+        try:
+            return y * x ** (y - 1.0)
+        except OverflowError:  # float ** raises where PyTorch gives ±inf: so do we
+            odd = x < 0.0 and float(y - 1.0).is_integer() and (y - 1.0) % 2.0 == 1.0
+            return y * (-math.inf if odd else math.inf)
     return y * x ** (y - 1.0)
 
 
@@ -364,7 +370,8 @@ LOG = register(OpSpec(
 
 
 def _sqrt_grad(x: Any, out: Any) -> Any:
-    return 0.5 / out if value_of(out) != 0.0 else math.inf
+    # NOTE: at 0 the slope is infinite; sqrt(-0.0) = -0.0 gives -inf, as in PyTorch.
+    return 0.5 / out if value_of(out) != 0.0 else math.copysign(math.inf, value_of(out))
 
 
 SQRT = register(OpSpec(

@@ -748,3 +748,21 @@ def test_numerical_grad_agrees_on_fused_ops():
     f = lambda a, b, c: dot([a, b], [b, c], a) * sum_values([a, b, c]).tanh()
     assert_grad_close(f, [0.3, -0.7, 1.1])
     assert numerical_grad(lambda a: sum_values([a, a, a]), [1.0]) == pytest.approx([3.0])
+
+
+def test_failed_backward_leaves_every_grad_unchanged(own_table):
+    def fails(x: float, out: float) -> tuple[float]:
+        raise RuntimeError("local derivative failed")
+
+    boom = ops.register(ops.OpSpec(name="boom", arity=1, forward=lambda x: x, local_grads=fails))
+    x = Value(1.0)
+    y = x * 2
+    z = boom(y) + x * y
+    nodes = topological_order(z)
+    x.grad, y.grad = 5.0, -1.0
+    before = [n.grad for n in nodes]
+    for mode in (no_grad, detect_anomaly):  # the fast path, then the checked path
+        with pytest.raises(RuntimeError, match="local derivative failed"):
+            with mode():
+                z.backward()
+        assert [n.grad for n in nodes] == before

@@ -478,3 +478,13 @@ def test_unary_ops_raise_only_math_errors(spec, x):
         assert spec.label in str(err) or spec.name in str(err)
     else:
         assert isinstance(out.data, float)
+
+
+def test_pow_backward_overflow_gives_signed_inf():
+    """Python's float ** raises OverflowError where PyTorch gives ±inf; backward must not raise."""
+    for x, c, expected in [(1e-200, -1.0, -math.inf), (-1e-200, -1.0, -math.inf),
+                           (-1e-118, -2.0, math.inf), (1e-118, -2.0, -math.inf)]:
+        v = Value(x)
+        out = v**c
+        out.backward()
+        assert math.isfinite(out.data) and v.grad == expected, (x, c, v.grad)
