@@ -87,6 +87,7 @@ _OP_FILL = "#f3f3f3"
 _DONE_BORDER = "#2e7d32"  # green: a node backprop has already visited
 _CURRENT_BORDER = "#c62828"  # red: the node being visited at this step
 _BIG_GRAPH = 2000  # values; beyond this, suggest max_nodes
+_FAN_IN = 8  # with max_nodes, operands kept per node; the rest joins a summary
 _WHOLE = "~"  # cluster key of parameters named without a prefix (a bare Neuron)
 # Operand names (as in the op table's formulas) for ops where the order matters.
 _OPERAND_NAMES = {"-": ("a", "b"), "/": ("a", "b"), "**": ("a", "b"), "prelu": ("x", "w")}
@@ -214,8 +215,9 @@ def to_dot(
             ``"grad"`` (darker = larger |dL/dnode|) or ``None``.
         show_order: number each value by its position in the backward order
             (root = 1), the order of :func:`backward_steps`.
-        max_nodes: draw at most this many values, those closest to the root; the rest
-            is collapsed into summary nodes ("… 812 values").
+        max_nodes: draw at most this many values, those closest to the root (and at
+            most 8 operands of each node: a wide w·x keeps its first pairs); the rest is
+            collapsed into summary nodes ("… 812 more values").
         compact: no op nodes; each record shows the op that made it.
         upto_step: draw the graph after this many :func:`backward_steps` (0 = only the
             seed dL/dL = 1): visited nodes are framed green, the current one red, with
@@ -496,8 +498,22 @@ def _keep(roots: list[Value], order: list[Value], max_nodes: int | None) -> set[
         if node in kept:
             continue
         kept.add(node)
-        queue.extend(p for p in node.parents if p not in kept)
+        queue.extend(p for p in _first_parents(node) if p not in kept)
     return kept
+
+
+def _first_parents(node: Value) -> tuple[Value, ...]:
+    """The operands a summary keeps: all, or the first few of a wide fan-in (w_i, x_i pairs)."""
+    parents = node.parents
+    if len(parents) <= _FAN_IN:
+        return parents
+    spec = node.spec
+    if spec is not None and spec.name == "dot":
+        n = len(parents) // 2
+        pairs = _FAN_IN // 2 - 1
+        firsts = [p for i in range(pairs) for p in (parents[i], parents[n + i])]
+        return (*firsts, parents[-1]) if len(parents) % 2 else tuple(firsts)
+    return parents[:_FAN_IN]
 
 
 def _summaries(order: list[Value], kept: set[Value]) -> list[tuple[int, int, list[Value]]]:
@@ -565,9 +581,10 @@ def _clusters(order: list[Value], names: dict[Value, str]) -> dict[Value, str]:
         if spec is not None and spec.name in _ACTIVATIONS and len(node.parents) == 1 and parent in direct:
             cluster[node] = cluster[parent]
         elif spec is not None and spec.name in ("+", "sum"):
+            # w_0 x_0 + w_1 x_1: a sum of two or more terms of one neuron (not 1 + s)
             inner = [p for p in node.parents if p.parents or p in names or p.label]
             homes = {cluster.get(p) for p in inner}
-            if inner and all(p in direct for p in inner) and len(homes) == 1:
+            if len(inner) >= 2 and all(p in direct for p in inner) and len(homes) == 1:
                 cluster[node] = cluster[inner[0]]
                 direct.add(node)
     return cluster

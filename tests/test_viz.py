@@ -473,6 +473,11 @@ def test_max_nodes_collapses_a_wide_fan_in_into_one_summary():
     summaries = [k for k in nodes if k.startswith("s")]
     assert len(summaries) == 1
     assert "… 126 more values" in text_of(nodes[summaries[0]])
+    # a generous budget still keeps only the first (w_i, x_i) pairs and b of a wide w·x
+    nodes, _ = parse(viz.to_dot(z, max_nodes=100))
+    shown = {text_of(label).split()[0] for k, label in nodes.items() if re.fullmatch(r"v\d+", k)}
+    assert {"w0", "x0", "w2", "x2", "b"} <= shown and "w3" not in shown
+    assert "… 122 more values" in " ".join(text_of(nodes[k]) for k in nodes if k.startswith("s"))
 
 
 def test_compact_mode_has_no_op_nodes():
@@ -509,3 +514,40 @@ def test_the_fused_ops_are_labelled_from_the_op_table():
     assert text_of(nodes[ids[z] + "_op"]).strip() == "Σ w·x + b"
     labels = {text_of(re.search(r"label=<(.*?)>", a).group(1)) for _, h, a in edges if h == ids[z] + "_op"}
     assert labels == {"w0", "w1", "x0", "x1", "b"}
+
+
+@pytest.mark.slow
+def test_a_notebook_without_dot_shows_text_not_an_error(tmp_path, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    import os
+    import sys
+
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    # keep the interpreter's own folder (the kernel is started from it), drop every other
+    monkeypatch.setenv("PATH", f"{empty}{os.pathsep}{os.path.dirname(sys.executable)}")
+    if shutil.which("dot") is not None:
+        pytest.skip("dot lives next to the Python interpreter; cannot hide it")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from micrograd_plus import Value, viz\n"
+            "x = Value(2.0, label='x')\n"
+            "y = (x * x).tanh()\n"
+            "y.backward()\n"
+            "viz.draw_dot(y)"
+        ),
+        nbformat.v4.new_code_cell("viz.draw_step(y, 1)"),
+    ]
+    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={
+        "metadata": {"path": str(tmp_path)}})
+    client.execute()
+    for cell in nb.cells:
+        assert all(out["output_type"] != "error" for out in cell.outputs), cell.outputs
+        streams = "".join(out.get("text", "") for out in cell.outputs if out["output_type"] == "stream")
+        assert "Traceback" not in streams and "ExecutableNotFound" not in streams, streams
+        (result,) = [out for out in cell.outputs if out["output_type"] == "execute_result"]
+        text = result["data"]["text/plain"]
+        assert "apt-get install graphviz" in text and "digraph {" in text
