@@ -488,3 +488,35 @@ def test_pow_backward_overflow_gives_signed_inf():
         out = v**c
         out.backward()
         assert math.isfinite(out.data) and v.grad == expected, (x, c, v.grad)
+
+
+# --------------------------------------------------------------------------------------
+# The generated documentation follows the table
+# --------------------------------------------------------------------------------------
+
+
+def test_docs_ops_md_is_up_to_date():
+    from micrograd_plus import _docs
+
+    assert _docs.DOCS_PATH.exists(), "docs/ops.md is missing: run python -m micrograd_plus._docs"
+    assert _docs.DOCS_PATH.read_text(encoding="utf-8") == _docs.render(), (
+        "docs/ops.md is out of date: run python -m micrograd_plus._docs"
+    )
+
+
+def test_docs_list_every_registered_op():
+    from micrograd_plus import _docs
+
+    text = _docs.render()
+    for spec in [*ops.OPS.values(), ops.GELU_TANH]:
+        assert f"| `{spec.name}` |" in text
+        assert spec.formula.replace("|", "\\|") in text
+
+
+def test_docs_check_mode(tmp_path):
+    from micrograd_plus import _docs
+
+    target = tmp_path / "ops.md"
+    assert _docs.main(["--check", "--path", str(target)]) == 1
+    assert _docs.main(["--path", str(target)]) == 0
+    assert _docs.main(["--check", "--path", str(target)]) == 0
