@@ -47,6 +47,237 @@ def notebook(name: str):
 
 
 # ======================================================================================
+# 01 value and backprop
+# ======================================================================================
+
+
+@notebook("01_value_and_backprop")
+def _nb01() -> list[tuple[str, str]]:
+    return [
+        md(r"""
+        # 1. A `Value`, its computation graph, and backpropagation
+
+        Everything a neural network computes is built from a handful of scalar operations:
+        `+`, `*`, `exp`, `tanh`... If each of them records *what* it computed and *from what*,
+        the whole computation becomes a graph, and the chain rule can be applied to that graph
+        mechanically, from the output back to the inputs. That is backpropagation, and
+        `micrograd_plus.Value` is a number that records its graph.
+
+        In this notebook:
+
+        1. a `Value` and an expression built from it, drawn as a graph;
+        2. `backward()`: the chain rule node by node, as a sequence of pictures;
+        3. a node used twice receives the **sum** of its paths' gradients;
+        4. one neuron $a = \sigma(w \cdot x + b)$, where the lecture's equations BP1, BP3 and BP4
+           can be read off the graph, and two neurons in a row for BP2.
+        """),
+        code(SETUP, """
+        from micrograd_plus import Value
+        from micrograd_plus.viz import draw_dot"""),
+        md(r"""
+        ## A `Value`
+
+        A `Value` wraps one float, `data`. It also has a `grad` (which will hold
+        $\partial \mathcal{L} / \partial(\text{this value})$ once we backpropagate, and starts
+        at `0.0`), an optional `label` for pictures, and two fields saying how it was made:
+        `op` (empty for a leaf, that is an input or a parameter) and `parents`.
+        """),
+        code("""
+        a = Value(2.0, label="a")
+        print(a)
+        print("data:", a.data, "| grad:", a.grad, "| op:", repr(a.op), "| parents:", a.parents)"""),
+        md(r"""
+        ## An expression is a graph
+
+        Every operation returns a new `Value` whose `parents` are its operands. Here is a
+        small expression with five leaves:
+
+        $$d = a \cdot b + c, \qquad \mathcal{L} = d \cdot f .$$
+        """),
+        code("""
+        a = Value(2.0, label="a")
+        b = Value(-3.0, label="b")
+        c = Value(10.0, label="c")
+        f = Value(-2.0, label="f")
+        e = a * b;  e.label = "e"
+        d = e + c;  d.label = "d"
+        L = d * f;  L.label = "L"
+
+        print(L)
+        print("L was made by", repr(L.op), "from", [p.label for p in L.parents])"""),
+        md(r"""
+        `draw_dot` draws the graph: one box per value (label, data, grad) and one small node per
+        operation, with arrows in the direction data flows. All gradients are still 0.
+        """),
+        code("""
+        draw_dot(L)"""),
+        md(r"""
+        ## `backward()`: the chain rule, from the output back
+
+        We want $\partial \mathcal{L}/\partial x$ for every node $x$. Start at the top,
+        $\partial \mathcal{L}/\partial \mathcal{L} = 1$, and go down one operation at a time.
+        Each operation only needs its **local** derivative, the derivative of its output
+        with respect to each operand:
+
+        * $\mathcal{L} = d \cdot f$: $\ \partial \mathcal{L}/\partial d = f = -2$ and
+          $\partial \mathcal{L}/\partial f = d = 4$;
+        * $d = e + c$: local derivatives 1 and 1, so
+          $\partial \mathcal{L}/\partial e = \partial \mathcal{L}/\partial c
+          = \partial \mathcal{L}/\partial d \cdot 1 = -2$;
+        * $e = a \cdot b$: $\ \partial \mathcal{L}/\partial a = \partial \mathcal{L}/\partial e \cdot b = 6$
+          and $\partial \mathcal{L}/\partial b = \partial \mathcal{L}/\partial e \cdot a = -4$.
+
+        The rule applied at every node $y = \text{op}(x_1, \dots, x_k)$ is always the same:
+
+        $$x_i.\text{grad} \mathrel{+}= y.\text{grad} \times \frac{\partial y}{\partial x_i}
+          \qquad (\text{upstream} \times \text{local}).$$
+        """),
+        code("""
+        L.backward()
+        for v in (a, b, c, f, e, d, L):
+            print(f"dL/d{v.label} = {v.grad:+.1f}")"""),
+        code("""
+        draw_dot(L)"""),
+        md(r"""
+        ### Step by step
+
+        `backward()` visits the nodes in **reverse topological order**: a node is processed only
+        after every node that uses it, so its gradient is complete before it is passed on.
+        `micrograd_plus.viz.backward_steps` replays that walk one node at a time, without
+        touching any `.grad`, and tells what each step does: the node's upstream gradient,
+        the local derivative towards each parent, and their product.
+        """),
+        code("""
+        from micrograd_plus.viz import backward_steps
+
+        for step in backward_steps(L):
+            print(step)"""),
+        md(r"""
+        The same walk as pictures: the graph after 1, 2 and 3 steps. `#n` is a node's place in
+        the backward order. The node visited at this step is framed red, with what it adds to
+        each parent written on the edges; nodes already visited are framed green. A grad marked
+        "(so far)" is a partial sum still waiting for contributions, and "?" means nothing has
+        reached that node yet.
+        """),
+        code("""
+        from micrograd_plus.viz import draw_step
+
+        draw_step(L, 1)"""),
+        code("""
+        draw_step(L, 2)"""),
+        code("""
+        draw_step(L, 3)"""),
+        md(r"""
+        ## Gradients add up over paths (and over calls)
+
+        When a value is used twice, a small change in it moves the output along **both** paths,
+        so its gradient is the sum of both contributions. With $y = x \cdot x + x$, the
+        derivative is $2x + 1$: the `*` node contributes $x$ twice (once per operand) and the `+`
+        node contributes 1. The engine gets this by *adding* into `.grad` (`+=` in the rule above),
+        never overwriting.
+        """),
+        code("""
+        x = Value(3.0, label="x")
+        y = x * x + x;  y.label = "y"
+        y.backward()
+        print("dy/dx =", x.grad, "  (2x + 1 =", 2 * 3.0 + 1, ")")
+        draw_dot(y)"""),
+        md(r"""
+        The same `+=` means that calling `backward()` twice without resetting gives **twice**
+        the gradient. That is what PyTorch does too, and why every training loop starts each step
+        with `zero_grad()`.
+        """),
+        code("""
+        y.backward()
+        print("after a second backward():", x.grad)
+        x.grad = 0.0   # what zero_grad() does for every parameter"""),
+        md(r"""
+        ## One neuron, and BP1–BP4 read off its graph
+
+        A neuron with inputs $x_1, x_2$, weights $w_1, w_2$ and bias $b$ computes the
+        pre-activation $z$ and the activation $a$,
+
+        $$z = w_1 x_1 + w_2 x_2 + b, \qquad a = \sigma(z) = \frac{1}{1 + e^{-z}},$$
+
+        and we score it with the squared error $\mathcal{L} = \tfrac12 (a - y)^2$ against a
+        target $y$. The lecture's four equations, for this single-layer case ($\ell = L = 1$,
+        $a^{0}_k = x_k$), say:
+
+        * **BP1** $\ \delta := \dfrac{\partial \mathcal{L}}{\partial z}
+          = \dfrac{\partial \mathcal{L}}{\partial a}\,\sigma'(z) = (a - y)\, a (1 - a)$;
+        * **BP3** $\ \dfrac{\partial \mathcal{L}}{\partial b} = \delta$;
+        * **BP4** $\ \dfrac{\partial \mathcal{L}}{\partial w_k} = a^{0}_k\, \delta = x_k\, \delta$.
+
+        In the graph, $\delta$ is simply the `grad` of the node `z`.
+        """),
+        code("""
+        x1, x2 = Value(1.5, label="x1"), Value(-0.5, label="x2")
+        w1, w2 = Value(0.8, label="w1"), Value(-1.2, label="w2")
+        bias = Value(0.3, label="b")
+        target = 1.0
+
+        z = w1 * x1 + w2 * x2 + bias;  z.label = "z"
+        act = z.sigmoid();               act.label = "a"
+        loss = 0.5 * (act - target) ** 2;  loss.label = "L"
+        loss.backward()
+
+        delta = (act.data - target) * act.data * (1 - act.data)      # BP1, by hand
+        print(f"BP1  delta = (a - y) a (1 - a) = {delta:+.6f}   z.grad  = {z.grad:+.6f}")
+        print(f"BP3  dL/db = delta             = {delta:+.6f}   b.grad  = {bias.grad:+.6f}")
+        print(f"BP4  dL/dw1 = x1 * delta       = {x1.data * delta:+.6f}   w1.grad = {w1.grad:+.6f}")
+        print(f"BP4  dL/dw2 = x2 * delta       = {x2.data * delta:+.6f}   w2.grad = {w2.grad:+.6f}")"""),
+        code("""
+        draw_dot(loss, params=[w1, w2, bias])"""),
+        md(r"""
+        Follow the arrows backwards in the picture: the `σ` node multiplies the upstream
+        $\partial\mathcal{L}/\partial a = a - y$ by its local derivative $\sigma'(z) = a(1-a)$
+        (that is BP1), the `+` nodes pass $\delta$ unchanged to the bias (BP3), and each `*`
+        node hands $w_k$ the gradient times the *other* operand, $x_k$ (BP4).
+
+        ## Two neurons in a row: BP2
+
+        Stack a second neuron on the first: $a^1 = \sigma(z^1)$ with $z^1 = w^1 x + b^1$, then
+        $a^2 = \sigma(z^2)$ with $z^2 = w^2 a^1 + b^2$. BP2 carries $\delta$ one layer down:
+
+        $$\delta^{1} = (w^{2})^{T} \delta^{2} \odot \sigma'(z^{1})
+          \quad\text{which for scalars is}\quad \delta^1 = w^2\, \delta^2\, \sigma'(z^1).$$
+        """),
+        code("""
+        x = Value(0.7, label="x")
+        w_1, b_1 = Value(1.1, label="w¹"), Value(-0.2, label="b¹")
+        w_2, b_2 = Value(-0.9, label="w²"), Value(0.4, label="b²")
+
+        z1 = w_1 * x + b_1;  z1.label = "z¹"
+        a1 = z1.sigmoid();   a1.label = "a¹"
+        z2 = w_2 * a1 + b_2; z2.label = "z²"
+        a2 = z2.sigmoid();   a2.label = "a²"
+        loss2 = 0.5 * a2 ** 2;  loss2.label = "L"      # target y = 0
+        loss2.backward()
+
+        delta2 = z2.grad
+        delta1 = w_2.data * delta2 * a1.data * (1 - a1.data)          # BP2, by hand
+        print(f"delta2 = z2.grad = {delta2:+.6f}")
+        print(f"BP2: w2 * delta2 * sigma'(z1) = {delta1:+.6f}   z1.grad = {z1.grad:+.6f}")
+        print(f"BP4: dL/dw1 = x * delta1      = {x.data * delta1:+.6f}   w1.grad = {w_1.grad:+.6f}")
+        draw_dot(loss2, params=[w_1, b_1, w_2, b_2])"""),
+        md(r"""
+        **Take-aways**
+
+        * A `Value` records its operation and operands; an expression is a graph.
+        * `backward()` visits the graph from the output back and applies one rule everywhere:
+          `parent.grad += node.grad * local derivative`.
+        * Gradients *add up*: over the paths through a shared node, and over repeated calls
+          (hence `zero_grad()`).
+        * For a network, BP1–BP4 are this rule applied layer by layer: $\delta^\ell$ is the
+          gradient of the pre-activation node $z^\ell$.
+
+        Next: [02 finite differences](02_finite_differences.ipynb) checks these gradients
+        numerically and shows why we never train with finite differences.
+        """),
+    ]
+
+
+# ======================================================================================
 # 02 finite differences
 # ======================================================================================
 
@@ -286,6 +517,553 @@ def _nb02() -> list[tuple[str, str]]:
         * `gradcheck` turns that into a test that names the wrong input.
         * Never *train* with them: the cost grows linearly with the number of parameters.
           Backprop computes all $m$ partial derivatives for the price of about two forward passes.
+        """),
+    ]
+
+
+# ======================================================================================
+# 03 activations and approximation
+# ======================================================================================
+
+
+@notebook("03_activations_and_approximation")
+def _nb03() -> list[tuple[str, str]]:
+    return [
+        md(r"""
+        # 3. Activation functions and universal approximation
+
+        A neuron computes $a = \varphi(w \cdot x + b)$. The activation $\varphi$ is the only
+        nonlinear part of a feed-forward network: without it, a stack of layers
+        $W_L(\dots(W_1 x + b_1)\dots) + b_L$ is one affine map, however deep. With it, one hidden
+        layer already approximates any continuous function on a compact set (the universal
+        approximation theorem of the lecture).
+
+        This notebook draws the activation gallery (every function and its derivative computed
+        by the engine's own `backward()`), then fits a sine with one hidden layer of increasing
+        width $k$ and watches the approximation improve.
+        """),
+        code(SETUP, """
+        import math
+
+        from micrograd_plus import Value, data, nn, optim, viz
+        from micrograd_plus.train import fit, predict"""),
+        md(r"""
+        ## The gallery
+
+        Each panel shows $\varphi(x)$ and $\varphi'(x)$. Both come from the engine: the value is
+        the forward pass of `Value(x).relu()` (or `.tanh()`, ...), the derivative is the `.grad`
+        of the input after `backward()`. Nothing is written twice by hand.
+        """),
+        code("""
+        viz.plot_activations()"""),
+        md(r"""
+        The same numbers, read off single `Value`s: the derivative at $x = 0$, where ReLU has
+        its kink (the engine uses PyTorch's choice $\mathrm{relu}'(0) = 0$), and at $x = \pm 4$,
+        where the saturating functions have almost no gradient left.
+        """),
+        code("""
+        def derivative(name, x):
+            v = Value(x)
+            getattr(v, name)().backward()
+            return v.grad
+
+        names = ["relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh"]
+        print(f"{'φ':>11s} {'φ′(−4)':>9s} {'φ′(0)':>9s} {'φ′(4)':>9s}")
+        for name in names:
+            print(f"{name:>11s} " + " ".join(f"{derivative(name, x):9.4f}" for x in (-4.0, 0.0, 4.0)))"""),
+        md(r"""
+        What to notice:
+
+        * **sigmoid** and **tanh** *saturate*: for $|x| \gtrsim 4$ their derivative is nearly 0,
+          and by BP2 every $\delta^\ell$ below a saturated unit is multiplied by that small
+          number (vanishing gradients). The sigmoid's derivative is at most $1/4$.
+        * **ReLU** has derivative exactly 1 for $x > 0$ (gradients pass unchanged) and exactly 0
+          for $x < 0$: a unit whose pre-activation is negative for every input never learns
+          again ("dead ReLU"). **Leaky ReLU**, **ELU**, **PReLU** keep a small slope there.
+        * **GELU**, **SiLU/Swish** and **softplus** are smooth versions of ReLU.
+
+        ## Why a nonlinearity at all
+
+        First, the cautionary tale: an MLP with *linear* activations, two hidden layers of 16
+        units, trained on a sine. It can only ever represent a straight line.
+        """),
+        code("""
+        X, y = data.make_sine(n_samples=40, noise=0.05, seed=0)
+        xs = [row[0] for row in X]
+        grid = [-math.pi + 2 * math.pi * i / 200 for i in range(201)]
+
+        def train(model, epochs=250, lr=0.1):
+            opt = optim.Adam(model.parameters(), lr=lr)
+            history = fit(model, X, y, "mse", opt, epochs=epochs, progress=False)
+            return history.loss[-1]
+
+        linear_net = nn.MLP(1, [8, 8, 1], activation="linear", rng=0)
+        final = train(linear_net, epochs=100)
+        fig, ax = plt.subplots()
+        ax.scatter(xs, y, s=10, c="k", label="data: sin x + noise")
+        ax.plot(grid, predict(linear_net, [[g] for g in grid]), lw=2, label=f"linear MLP, MSE {final:.3f}")
+        ax.set_xlabel("x"); ax.legend(); ax.set_title(repr(linear_net));"""),
+        md(r"""
+        ## One hidden layer of width $k$
+
+        The theorem (one layer, compact sets): for a non-polynomial $\varphi$ and a continuous
+        $f$ on a compact $K$, for every $\varepsilon > 0$ there are $k$, $A$, $b$, $C$ with
+
+        $$\sup_{x \in K} |f(x) - C\,\varphi(Ax + b)| \le \varepsilon .$$
+
+        That is an MLP with one hidden layer of $k$ units and a linear output:
+        `nn.MLP(1, [k, 1], activation=...)`. The theorem says *some* width suffices; let us see how
+        the fit of $\sin$ on $[-\pi, \pi]$ improves with $k$, for tanh units. (Each model is
+        trained with Adam on the mean squared error, full batch.)
+        """),
+        code("""
+        widths = [1, 2, 4]
+        fig, axes = plt.subplots(1, len(widths), figsize=(11, 3), sharey=True)
+        for ax, k in zip(axes, widths):
+            model = nn.MLP(1, [k, 1], activation="tanh", rng=1)
+            final = train(model)
+            ax.scatter(xs, y, s=6, c="k", alpha=0.5)
+            ax.plot(grid, predict(model, [[g] for g in grid]), lw=2, c="C1")
+            ax.set_title(f"k = {k} tanh units\\nMSE {final:.4f}")
+            ax.set_xlabel("x")
+        fig.tight_layout()"""),
+        md(r"""
+        One tanh unit is a single S-shaped step: it can follow only the rising half of the
+        sine. Two units give a rise and a fall, and with four the curve matches the sine to
+        within the noise: the MSE is down to the noise variance, $0.05^2 = 0.0025$, which no model
+        can beat on average.
+
+        ## ReLU units: piecewise linear fits
+
+        With ReLU, $C\,\mathrm{relu}(Ax + b)$ is **piecewise linear**: unit $j$ switches on or off
+        at its kink $x_j = -b_j / A_j$. So $k$ units give at most $k$ kinks, and the fit of a
+        smooth curve improves as $k$ grows, one line segment at a time. The dotted lines mark
+        the kinks of the trained hidden units.
+        """),
+        code("""
+        widths = [2, 4, 10]
+        fig, axes = plt.subplots(1, len(widths), figsize=(11, 3), sharey=True)
+        for ax, k in zip(axes, widths):
+            model = nn.MLP(1, [k, 1], activation="relu", rng=1)
+            final = train(model, epochs=300)
+            ax.scatter(xs, y, s=6, c="k", alpha=0.5)
+            ax.plot(grid, predict(model, [[g] for g in grid]), lw=2, c="C2")
+            for neuron in model.layers[0].neurons:
+                w, b = neuron.w[0].data, neuron.b.data
+                if w != 0 and -math.pi < -b / w < math.pi:
+                    ax.axvline(-b / w, ls=":", c="gray", lw=1)
+            ax.set_title(f"k = {k} ReLU units\\nMSE {final:.4f}")
+            ax.set_xlabel("x")
+        fig.tight_layout()"""),
+        md(r"""
+        **Take-aways**
+
+        * The activation is what makes depth and width useful: a linear network is one affine map.
+        * Saturating activations (sigmoid, tanh) have tiny derivatives for large $|z|$; ReLU-like
+          ones pass gradients unchanged where active.
+        * One hidden layer of $k$ units is a universal approximator, and the approximation
+          improves with $k$: smooth bumps for tanh, line segments for ReLU.
+        * The theorem is about *existence*: it says nothing about whether training finds those
+          weights, nor how they generalise. Training is the subject of the next two notebooks.
+        """),
+    ]
+
+
+# ======================================================================================
+# 04 gd, sgd, minibatch
+# ======================================================================================
+
+
+@notebook("04_gd_sgd_minibatch")
+def _nb04() -> list[tuple[str, str]]:
+    return [
+        md(r"""
+        # 4. Training: gradient descent, SGD and minibatches
+
+        Training is empirical risk minimisation (ERM): for a training set
+        $\{(x_1, y_1), \dots, (x_n, y_n)\}$, find the parameters $\theta \in \mathbb{R}^m$ of the
+        network $F_\theta$ that minimise the average loss
+
+        $$\mathcal{L}_n(\theta) = \frac1n \sum_{i=1}^n \ell\big(y_i, F_\theta(x_i)\big).$$
+
+        * **Gradient descent (GD)**: $\theta(k+1) = \theta(k) - \alpha(k)\, \nabla \mathcal{L}_n(\theta(k))$;
+          every step uses all $n$ samples.
+        * **Stochastic gradient descent (SGD)**: pick one sample $i_k$ at random and step with
+          $\nabla_\theta\, \ell(y_{i_k}, F_\theta(x_{i_k}))$: $n$ times cheaper per step, but noisy.
+        * **Minibatch SGD**: average the gradient over a batch $B$ of a few samples.
+
+        `micrograd_plus.train.fit` runs all three: `batch_size=None` (GD), `1` (SGD), or `B`.
+        """),
+        code(SETUP, """
+        from micrograd_plus import data, nn, optim, viz
+        from micrograd_plus.train import accuracy, fit, predict"""),
+        md(r"""
+        ## The data: two moons
+
+        100 points in the plane, two interleaving half circles, not linearly separable.
+        """),
+        code("""
+        X, y = data.make_moons(n_samples=100, noise=0.1, seed=0)
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        ax.scatter([p[0] for p in X], [p[1] for p in X], c=y, cmap="coolwarm", s=15, edgecolors="k")
+        ax.set_title("make_moons(n_samples=100, noise=0.1)"); ax.set_aspect("equal");"""),
+        md(r"""
+        ## GD vs SGD vs minibatch
+
+        The same network, `MLP(2, [8, 8, 1])` with ReLU and the same initial weights (seed 0),
+        trained three ways with plain `SGD` (no momentum) and the hinge loss
+        $\ell = \max(0, 1 - y\, F_\theta(x))$ with labels $y = \pm 1$. Two words to keep apart:
+
+        * an **iteration** is one update of the parameters;
+        * an **epoch** is one full pass over the data.
+
+        With $n = 100$: GD makes 1 iteration per epoch, minibatches of 16 make 7, SGD makes 100.
+        """),
+        code("""
+        def model():
+            return nn.MLP(2, [8, 8, 1], activation="relu", rng=0)
+
+        runs = {}
+        for name, batch_size, lr in [("GD (batch = n)", None, 1.0),
+                                     ("minibatch (B = 16)", 16, 0.3),
+                                     ("SGD (B = 1)", 1, 0.02)]:
+            net = model()
+            opt = optim.SGD(net.parameters(), lr=lr)
+            runs[name] = fit(net, X, y, "hinge", opt, epochs=30, batch_size=batch_size,
+                             progress=False, seed=0)
+            h = runs[name]
+            print(f"{name:20s} lr={lr:<5} iterations={h.steps[-1]:5d}  time={h.time[-1]:.2f}s  "
+                  f"final loss={h.loss[-1]:.3f}  accuracy={accuracy(net, X, y):.0%}")"""),
+        code("""
+        fig, axes = plt.subplots(1, 3, figsize=(13, 3.4), sharey=True)
+        for name, h in runs.items():
+            axes[0].plot(h.epoch, h.loss, label=name)
+            axes[1].plot(h.steps, h.loss, label=name)
+            axes[2].plot(h.time, h.loss, label=name)
+        axes[0].set_xlabel("epoch"); axes[0].set_ylabel("training loss (mean over the epoch)")
+        axes[1].set_xlabel("iteration k"); axes[1].set_xscale("log")
+        axes[2].set_xlabel("wall time (s)")
+        axes[0].legend(); fig.tight_layout()"""),
+        md(r"""
+        Per **epoch** (left) SGD and minibatches make much more progress than GD: they update
+        the parameters many times per pass over the data. Per **iteration** (middle, log scale)
+        GD's steps are the best ones (exact gradient, larger stable learning rate), but each costs
+        a full pass. In **wall time** (right) what matters is the total work; in this tiny
+        pure-Python setting the per-step overhead is visible, on real hardware minibatches also
+        win by using vectorised arithmetic.
+
+        (The loss plotted is the running mean over each epoch, measured before each step, so the
+        SGD curve is an average of noisy single-sample losses.)
+
+        ## Choosing the learning rate
+
+        Too small: every step is safe but tiny and convergence takes forever. Too large: steps
+        overshoot the minimum and the loss oscillates, or worse. Full-batch GD with four step sizes:
+        """),
+        code("""
+        fig, ax = plt.subplots()
+        for lr in (0.01, 1.0, 2.0, 5.0):
+            net = model()
+            h = fit(net, X, y, "hinge", optim.SGD(net.parameters(), lr=lr), epochs=40, progress=False)
+            ax.plot(h.epoch, h.loss, label=f"α = {lr}")
+        ax.set_xlabel("epoch (= iteration for GD)"); ax.set_ylabel("training loss")
+        ax.set_yscale("log"); ax.legend()
+        ax.set_title("GD on two moons: learning rate too small, good, too large");"""),
+        md(r"""
+        * $\alpha = 0.01$: the loss creeps down; after 40 steps it has barely moved.
+        * $\alpha = 1$: fast and steady.
+        * $\alpha = 2$: the loss jumps up and down: steps overshoot.
+        * $\alpha = 5$: the first steps are so large that every ReLU unit ends up with a negative
+          pre-activation on all inputs. Their gradients are then exactly 0 (dead ReLUs), the
+          output is constant and the hinge loss is stuck at 1. Training is over.
+        """),
+        md(r"""
+        ## A decaying step: $\alpha(k) = O(1/k)$
+
+        With a constant step, SGD does not converge: the gradient of one sample is not zero at
+        the minimum of the average, so the iterates keep jumping around in a noise ball whose
+        size is proportional to $\alpha$. The lecture's result: for a strongly convex $f$, SGD
+        with $\alpha(k) = O(1/k)$ converges, $\mathbb{E}[f(\theta(k)) - f^*] = O(1/k)$.
+
+        We see it on a strongly convex problem, least-squares regression with one linear neuron,
+        $f(\theta) = \frac1n\sum_i (\theta \cdot x_i + b - y_i)^2$. `InverseTimeLR(opt, decay)`
+        sets $\alpha(k) = \alpha(0) / (1 + \text{decay}\cdot k)$ once per epoch.
+        """),
+        code("""
+        import random
+
+        rng = random.Random(1)
+        Xr = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(40)]
+        yr = [2.0 * a - 1.0 * b + 0.5 + rng.gauss(0, 0.3) for a, b in Xr]
+
+        def full_loss(neuron):
+            return sum((p - t) ** 2 for p, t in zip(predict(neuron, Xr), yr)) / len(yr)
+
+        # f* by running full-batch GD to convergence (a strongly convex quadratic)
+        best = nn.Neuron(2, activation="linear", rng=0)
+        fit(best, Xr, yr, "mse", optim.SGD(best.parameters(), lr=0.5), epochs=300, progress=False)
+        f_star = full_loss(best)
+
+        def sgd_gaps(decay):
+            # f(θ(k)) − f* after each epoch of SGD with α(k) = 0.2 / (1 + decay·k)
+            neuron = nn.Neuron(2, activation="linear", rng=0)
+            opt = optim.SGD(neuron.parameters(), lr=0.2)
+            gaps = []
+
+            def record(epoch, history):
+                gaps.append(full_loss(neuron) - f_star)
+
+            fit(neuron, Xr, yr, "mse", opt, epochs=60, batch_size=1, progress=False, seed=0,
+                schedule=optim.InverseTimeLR(opt, decay=decay), callback=record)
+            return gaps
+
+        fig, ax = plt.subplots()
+        for label, decay in [("constant α = 0.2", 0.0), ("α(k) = 0.2 / (1 + 0.5 k)", 0.5)]:
+            gaps = sgd_gaps(decay)
+            ax.loglog(range(1, len(gaps) + 1), gaps, label=label)
+        ax.loglog([1, 60], [0.05, 0.05 / 60], "k:", lw=1, label="O(1/k) guide")
+        ax.set_xlabel("epoch k"); ax.set_ylabel("f(θ(k)) − f*")
+        ax.set_title("SGD (batch size 1) on least squares"); ax.legend();"""),
+        md(r"""
+        The constant step stalls at a noise floor; with the $O(1/k)$ schedule the gap keeps
+        going down, at least as fast as the $1/k$ guide. (Here $k$ counts epochs, as the schedule is stepped
+        once per epoch.)
+
+        ## The decision boundary
+
+        Finally, a well-trained classifier on the moons: minibatches of 16 with momentum,
+        then the regions the network assigns to each class.
+        """),
+        code("""
+        net = nn.MLP(2, [16, 16, 1], activation="relu", rng=0)
+        opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        h = fit(net, X, y, "hinge", opt, epochs=40, batch_size=16, l2=1e-4, progress=False)
+        print(net, f"training accuracy {accuracy(net, X, y):.0%}")
+        viz.plot_decision_boundary(net, X, y)"""),
+        md(r"""
+        **Take-aways**
+
+        * ERM minimises the average loss over the training set; GD uses all of it per step,
+          SGD one sample, minibatch SGD a few.
+        * Count both iterations (updates) and epochs (passes over the data): SGD does more
+          updates per epoch, each noisier and cheaper.
+        * The learning rate must be neither too small (slow) nor too large (oscillation,
+          divergence).
+        * With a constant step SGD hovers in a noise ball; $\alpha(k) = O(1/k)$ makes it converge.
+
+        Next: [05 momentum](05_momentum.ipynb).
+        """),
+    ]
+
+
+# ======================================================================================
+# 05 momentum
+# ======================================================================================
+
+
+@notebook("05_momentum")
+def _nb05() -> list[tuple[str, str]]:
+    return [
+        md(r"""
+        # 5. Momentum: giving gradient descent a memory
+
+        Plain gradient descent, $\theta(k+1) = \theta(k) - \alpha\, g(k)$, looks only at the
+        current gradient $g(k)$. That hurts in two classic situations from the lecture:
+
+        * on a **plateau** the gradient is tiny, so the steps are tiny, even when the direction
+          has been the same for a hundred steps;
+        * in a **ravine** (steep in one direction, shallow in another) the gradient mostly points
+          across the valley, so the path zig-zags from wall to wall and creeps along the floor.
+
+        Momentum replaces the current gradient by an **average of past gradients**. This notebook
+        builds the idea from the exponential moving average (EMA), checks that
+        `micrograd_plus.optim.SGD(momentum=β)` is exactly the lecture's heavy-ball method, and
+        compares GD, heavy ball and Nesterov on a ravine and on a plateau.
+        """),
+        code(SETUP, """
+        import math
+        import random
+
+        from micrograd_plus import Value
+        from micrograd_plus.optim import SGD
+        from micrograd_plus import viz"""),
+        md(r"""
+        ## The exponential moving average
+
+        For a noisy sequence $y(1), y(2), \dots$ the EMA is
+
+        $$s(1) = y(1), \qquad s(t) = \beta\, s(t-1) + (1 - \beta)\, y(t) \quad (t > 1),$$
+
+        with $\beta \in [0, 1]$. Unrolled, $s(t)$ is a weighted average in which $y(t-j)$ has
+        weight $(1-\beta)\beta^{j}$: the weights decay geometrically, and the average
+        effectively looks back about $1/(1-\beta)$ steps. A low $\beta$ forgets fast and follows
+        the noise; a high $\beta$ is smooth but lags behind.
+        """),
+        code("""
+        rng = random.Random(0)
+        ts = range(1, 201)
+        y = [math.sin(t / 25) + rng.gauss(0, 0.4) for t in ts]
+
+        viz.plot_ema(y, betas=(0.1, 0.9, 0.98))"""),
+        md(r"""
+        ## Heavy ball: an EMA of gradients
+
+        Apply the same idea to the steps. The lecture's heavy-ball update is
+
+        $$\theta(k+1) = \underbrace{\theta(k) - \alpha\, g(k)}_{\text{gradient step}}
+          + \underbrace{\beta\,\big(\theta(k) - \theta(k-1)\big)}_{\text{momentum term}} .$$
+
+        Unrolling the recursion (with $\theta(1) - \theta(0) = 0$) gives
+
+        $$\theta(k+1) = \theta(k) - \alpha \sum_{j=1}^{k} \beta^{\,k-j}\, g(j):$$
+
+        each step is an exponentially decaying sum of all past gradients. The lecture's example,
+        with $\alpha = 1$ at $k = 3$: how much of each past gradient is in the step?
+        """),
+        code("""
+        for beta in (0.1, 0.9):
+            shares = [beta ** (3 - j) for j in (3, 2, 1)]
+            parts = [f"g({j}) {100 * w:5.1f}%" for j, w in zip((3, 2, 1), shares)]
+            print(f"beta = {beta}:  " + ",  ".join(parts))"""),
+        md(r"""
+        With $\beta = 0.1$ old gradients are forgotten almost at once; with the usual
+        $\beta = 0.9$ the gradient from two steps ago still counts for 81%.
+
+        `micrograd_plus.optim.SGD(params, lr=α, momentum=β)` implements exactly this update
+        (it follows `torch.optim.SGD`, which keeps a buffer $b(k) = \beta b(k-1) + g(k)$ and
+        steps $\theta \leftarrow \theta - \alpha b(k)$; the two forms are the same sequence).
+        Let us check it on $f(\theta) = \tfrac12\theta^2 + \sin\theta$ by running the optimizer and the
+        formula side by side.
+        """),
+        code("""
+        def f1(t):
+            return 0.5 * t * t + t.sin()
+
+        alpha, beta = 0.3, 0.9
+        theta = Value(3.0)
+        opt = SGD([theta], lr=alpha, momentum=beta)
+
+        by_formula = [3.0, 3.0]            # theta(0) = theta(1): no initial velocity
+        for k in range(8):
+            # the optimizer: zero_grad, forward, backward, step
+            opt.zero_grad()
+            f1(theta).backward()
+            opt.step()
+            # the lecture's formula, with g(k) = theta + cos(theta) written by hand
+            t_k, t_prev = by_formula[-1], by_formula[-2]
+            g = t_k + math.cos(t_k)
+            by_formula.append(t_k - alpha * g + beta * (t_k - t_prev))
+            print(f"k={k + 1}  SGD(momentum) {theta.data:+.12f}   formula {by_formula[-1]:+.12f}")"""),
+        md(r"""
+        ## A ravine: the jittery path
+
+        $f(\theta) = \tfrac12(\theta_1^2 + 20\,\theta_2^2)$ is twenty times steeper along
+        $\theta_2$ than along $\theta_1$. A step size $\alpha$ large enough to make progress
+        along $\theta_1$ makes GD overshoot along $\theta_2$: it bounces from wall to wall.
+        Gradient components that flip sign cancel in the momentum sum, while those that keep their
+        sign add up, so momentum damps the bouncing and speeds up the slow direction.
+
+        We run GD and heavy ball with the same $\alpha = 0.09$ from the same start, using the real
+        optimizers and `viz.optimizer_path` (which records $\theta(0), \theta(1), \dots$).
+        """),
+        code("""
+        def ravine(t1, t2):
+            return 0.5 * (t1 * t1 + 20 * t2 * t2)
+
+        start, alpha, steps = (-4.0, 1.0), 0.09, 40
+        methods = {
+            "GD": lambda ps: SGD(ps, lr=alpha),
+            "heavy ball (β = 0.5)": lambda ps: SGD(ps, lr=alpha, momentum=0.5),
+        }
+        paths = {name: viz.optimizer_path(ravine, start, make, steps) for name, make in methods.items()}
+
+        def paths_and_losses(f, paths, title, **view):
+            # left: the paths on the contours of f (viz); right: f(θ(k)) per iteration
+            fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+            viz.plot_optimizer_paths(f, paths, ax=left, title=title, **view)
+            colors = {line.get_label(): line.get_color() for line in left.get_lines()}
+            for name, path in paths.items():
+                losses = [max(f(Value(a), Value(b)).data, 1e-16) for a, b in path]
+                color = next((c for label, c in colors.items() if label.startswith(name)), None)
+                right.semilogy(losses, label=name, color=color)
+            right.set_xlabel("iteration k"); right.set_ylabel("f(θ(k))"); right.legend()
+            right.set_title("loss per iteration")
+            fig.tight_layout()
+            for name, path in paths.items():
+                last = f(Value(path[-1][0]), Value(path[-1][1])).data
+                print(f"{name:22s} f(θ({len(path) - 1})) = {last:.2e}")
+
+        paths_and_losses(ravine, paths, "Ravine: f = ½(θ₁² + 20 θ₂²)")"""),
+        md(r"""
+        GD zig-zags across the valley ($\alpha \cdot 20 = 1.8$: each step overshoots the floor by 80%)
+        while it crawls along it (its error along $\theta_1$ shrinks by only $1 - \alpha = 0.91$ per
+        step). Heavy ball makes a few wide swings, then the swings cancel out in its sum of past
+        gradients while the steady pull along $\theta_1$ builds up: after the same 40 steps its loss
+        is about $10^{8}$ times lower.
+
+        ## A plateau
+
+        $f(\theta) = 1 - e^{-\|\theta\|^2/2}$ is almost flat far from its minimum: at
+        $\|\theta\| \approx 3.5$ the gradient has norm about $0.008$. GD takes tiny steps there;
+        momentum keeps adding the (tiny, but always same-direction) gradients, so its steps grow
+        up to $1/(1-\beta)$ times larger.
+        """),
+        code("""
+        def plateau(t1, t2):
+            return 1 - (-(t1 * t1 + t2 * t2) / 2).exp()
+
+        start, alpha, steps = (3.0, 2.0), 0.5, 60
+        methods = {
+            "GD": lambda ps: SGD(ps, lr=alpha),
+            "heavy ball (β = 0.9)": lambda ps: SGD(ps, lr=alpha, momentum=0.9),
+            "Nesterov (β = 0.9)": lambda ps: SGD(ps, lr=alpha, momentum=0.9, nesterov=True),
+        }
+        paths = {name: viz.optimizer_path(plateau, start, make, steps) for name, make in methods.items()}
+        paths_and_losses(plateau, paths, "Plateau: f = 1 − exp(−‖θ‖²/2)", xlim=(-3, 4), ylim=(-2.5, 2.7))"""),
+        md(r"""
+        After 60 steps GD has not left the plateau (its loss is still 0.99), while both momentum
+        methods escaped it after about 30 steps. Heavy ball then overshoots and keeps circling
+        around the minimum: momentum is also inertia. Nesterov settles.
+
+        ## Nesterov: look ahead before you step
+
+        Nesterov's accelerated gradient evaluates the gradient not at $\theta(k)$ but at the point
+        the momentum is about to carry us to,
+
+        $$\tilde\theta(k) = \theta(k) + \beta\big(\theta(k) - \theta(k-1)\big), \qquad
+          \theta(k+1) = \tilde\theta(k) - \alpha\, \nabla f\big(\tilde\theta(k)\big).$$
+
+        Heavy ball: gradient step first, then the momentum term. Nesterov: momentum first, then a
+        gradient step from where it lands. If the momentum is about to overshoot, the lookahead
+        gradient already points back and brakes, which is why Nesterov settled on the plateau
+        example while heavy ball kept circling (it also has better worst-case rates on convex
+        problems). `SGD(...,
+        nesterov=True)` uses PyTorch's equivalent form, whose stored parameters are the lookahead
+        points $\tilde\theta(k)$.
+
+        The braking has a price: on a stiff direction Nesterov tolerates a smaller $\alpha$. For a
+        quadratic with curvature $h$, heavy ball is stable for $\alpha h < 2(1+\beta)$ but Nesterov only
+        for $\alpha h < 2(1+\beta)/(1+2\beta)$, which is below GD's limit of 2. On the ravine above,
+        $\alpha h = 0.09 \cdot 20 = 1.8$: fine for heavy ball with $\beta = 0.5$ (limit 3), too much for
+        Nesterov (limit 1.5), which diverges:
+        """),
+        code("""
+        for name, make in {
+            "heavy ball": lambda ps: SGD(ps, lr=0.09, momentum=0.5),
+            "Nesterov": lambda ps: SGD(ps, lr=0.09, momentum=0.5, nesterov=True),
+        }.items():
+            last = viz.optimizer_path(ravine, (-4.0, 1.0), make, 40)[-1]
+            print(f"{name:10s} after 40 steps: f = {ravine(Value(last[0]), Value(last[1])).data:.3g}")"""),
+        md(r"""
+        **Take-aways**
+
+        * Momentum replaces $g(k)$ by an exponentially weighted sum of past gradients; $\beta$ sets
+          the memory, about $1/(1-\beta)$ steps ($\beta \approx 0.9$ is the usual choice).
+        * Consistent gradient components add up (faster on plateaus and along valley floors);
+          oscillating ones cancel (less zig-zag).
+        * Nesterov computes the gradient at the lookahead point; it brakes before overshooting.
+        * In `micrograd_plus`: `SGD(params, lr=α, momentum=β)` is the heavy ball method and
+          `nesterov=True` Nesterov's; both follow `torch.optim.SGD` exactly.
         """),
     ]
 

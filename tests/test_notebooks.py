@@ -17,9 +17,19 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 CELL_TIMEOUT = 120  # seconds, per cell
 
 
-def test_notebooks_exist() -> None:
-    names = [p.name for p in NOTEBOOKS]
-    assert len(names) >= 1, f"expected the teaching notebooks in {NOTEBOOK_DIR}, found {names}"
+EXPECTED = [
+    "01_value_and_backprop",
+    "02_finite_differences",
+    "03_activations_and_approximation",
+    "04_gd_sgd_minibatch",
+    "05_momentum",
+]
+
+
+def test_every_lecture_notebook_is_there() -> None:
+    names = [p.stem for p in NOTEBOOKS]
+    missing = [name for name in EXPECTED if name not in names]
+    assert not missing, f"missing notebooks in {NOTEBOOK_DIR}: {missing} (found {names})"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
