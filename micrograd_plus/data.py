@@ -223,14 +223,18 @@ def _check_centers(centers: Any) -> list[list[float]]:
         "make_blobs: centers must be an int (how many) or a list of points such as "
         f"[[0, 0], [1, 1]], got {type(centers).__name__} {centers!r:.60}."
     )
-    if isinstance(centers, (str, bytes, bool)) or not isinstance(centers, Sequence):
+    if isinstance(centers, (str, bytes, bool)) or not hasattr(centers, "__iter__"):
         raise bad
+    centers = list(centers)  # also a NumPy array of shape (k, d)
     if not centers:
         raise ValueError("make_blobs: centers is an empty list; give at least one point.")
     points = []
     for i, point in enumerate(centers):
-        if isinstance(point, (str, bytes)) or not isinstance(point, Sequence) or not point:
+        if isinstance(point, (str, bytes)) or not hasattr(point, "__iter__"):
             raise bad
+        point = list(point)
+        if not point:
+            raise ValueError(f"make_blobs: centers[{i}] is empty; give its coordinates.")
         for v in point:
             if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
                 raise ValueError(f"make_blobs: centers[{i}] must hold finite numbers, got {point!r}.")

@@ -239,3 +239,12 @@ def test_bad_maker_specific_arguments():
         data.make_circles(factor=1.0)
     with pytest.raises(TypeError, match="factor must be a number"):
         data.make_circles(factor="0.5")
+
+
+def test_blobs_accept_numpy_centres():
+    np = pytest.importorskip("numpy")
+    X, y = data.make_blobs(n_samples=4, noise=0.0, centers=np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert all(row == [[1.0, 2.0], [3.0, 4.0]][c] for row, c in zip(X, y))
+    assert all(type(v) is float for row in X for v in row)
+    with pytest.raises(ValueError, match=r"centers\[0\] is empty"):
+        data.make_blobs(centers=[[]])

@@ -431,3 +431,13 @@ def test_optimizer_of_another_model_is_rejected():
     model, other = small_mlp(), small_mlp()
     with pytest.raises(ValueError, match="none of the model's parameters"):
         fit(model, X, y, "hinge", optim.SGD(other.parameters(), lr=0.1), 1)
+
+
+def test_numpy_inputs_are_accepted():
+    np = pytest.importorskip("numpy")
+    X, y = moons(20)
+    a, b = small_mlp(), small_mlp()
+    fit(a, X, y, "hinge", optim.SGD(a.parameters(), lr=0.1), 2, progress=False)
+    fit(b, np.array(X), np.array(y), "hinge", optim.SGD(b.parameters(), lr=0.1), 2, progress=False)
+    assert weights(a) == weights(b)
+    assert accuracy(b, np.array(X), np.array(y)) == accuracy(a, X, y)
