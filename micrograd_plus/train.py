@@ -127,7 +127,7 @@ def _check_rows(X: Any) -> list[list[float]]:
     if isinstance(X, (str, bytes)) or not hasattr(X, "__len__") or not hasattr(X, "__iter__"):
         raise TypeError(f"X must be a list of rows (lists of numbers), got {type(X).__name__}.")
     if len(X) == 0:
-        raise ValueError("X is empty: fit needs at least one sample.")
+        raise ValueError("X is empty: it needs at least one sample (row).")
     rows: list[list[float]] = []
     for i, row in enumerate(X):
         if isinstance(row, numbers.Real) or isinstance(row, Value):
@@ -170,7 +170,7 @@ def _flat_mse(preds: list[Any], targets: list[Any]) -> Value:
 
 def _make_task(loss: Any, y: Sequence[Any], n_out: int, threshold: float | None) -> _Task:
     """Check ``y`` against the loss and the model's output size; convert the labels."""
-    if callable(loss) and not isinstance(loss, str):
+    if callable(loss):
         targets = list(y)
         if all(_is_int(t) for t in targets):  # class labels: report accuracy
             if n_out == 1:
