@@ -32,7 +32,7 @@ import unicodedata
 import warnings
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -121,20 +121,25 @@ class BackwardStep:
     parents: tuple[Value, ...]
     local: tuple[float, ...]
     contributions: tuple[float, ...]
+    names: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    """How :meth:`describe` calls the node and its parents: the label, else ``#k``."""
 
     def __str__(self) -> str:
         return f"step {self.index}: {self.describe()}"
 
     def describe(self) -> str:
         """One line: the node, dL/dnode and what it adds to each operand's gradient."""
-        name = _node_name(self.node)
+        names = self.names or (
+            _node_name(self.node), *(_node_name(p) for p in self.parents)
+        )
+        name = names[0]
         if not self.parents:
             return f"{name} is a leaf; dL/d{name} = {_num(self.upstream)} is final"
         spec = self.node.spec
-        what = f"{name} ({_op_text(spec)})" if self.node.label and spec is not None else name
+        what = f"{name} = {_expression(spec, names[1:])}" if spec is not None else name
         parts = [
-            f"dL/d{_node_name(p)} += {_num(self.upstream)} × {_num(d)} = {_num(c)}"
-            for p, d, c in zip(self.parents, self.local, self.contributions)
+            f"dL/d{n} += {_num(self.upstream)} × {_num(d)} = {_num(c)}"
+            for n, d, c in zip(names[1:], self.local, self.contributions)
         ]
         return f"{what}, dL/d{name} = {_num(self.upstream)}; " + "; ".join(parts)
 
@@ -161,11 +166,17 @@ def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[BackwardStep]
 
 def _steps(root: Value, seed: float) -> Iterator[BackwardStep]:
     grads: dict[Value, float] = {root: seed}
-    for index, node in enumerate(reversed(topological_order(root)), start=1):
+    order = list(reversed(topological_order(root)))
+    position = {node: i for i, node in enumerate(order, start=1)}
+
+    def name(node: Value) -> str:
+        return node.label or f"#{position[node]}"
+
+    for index, node in enumerate(order, start=1):
         upstream = grads.get(node, 0.0)
         parents = node.parents
         if not parents:
-            yield BackwardStep(index, node, upstream, (), (), ())
+            yield BackwardStep(index, node, upstream, (), (), (), names=(name(node),))
             continue
         local = node.spec.local_grads(*[p.data for p in parents], node.data)  # type: ignore[union-attr]
         contributions = []
@@ -174,7 +185,8 @@ def _steps(root: Value, seed: float) -> Iterator[BackwardStep]:
             grads[parent] = grads.get(parent, 0.0) + c
             contributions.append(c)
         yield BackwardStep(
-            index, node, upstream, parents, tuple(float(d) for d in local), tuple(contributions)
+            index, node, upstream, parents, tuple(float(d) for d in local), tuple(contributions),
+            names=(name(node), *map(name, parents)),
         )
 
 
@@ -373,7 +385,7 @@ def _body(
     if caption is None and current is not None:
         caption = f"backward step {current.index} of {n_total}: {current.describe()}"
     elif caption is None and upto_step == 0:
-        caption = f"backward step 0 of {n_total}: seed dL/d{_node_name(roots[0])} = 1"
+        caption = f"backward step 0 of {n_total}: seed dL/d{roots[0].label or '#1'} = 1"
     if caption:
         lines.append(f"\tlabel=<{_escape(caption)}>\n")
 
@@ -709,6 +721,14 @@ def _operand_labels(spec: OpSpec) -> tuple[str, ...]:
     if spec.arity >= 2:
         return _OPERAND_NAMES.get(spec.name, ())
     return ()
+
+
+def _expression(spec: OpSpec, operands: Sequence[str]) -> str:
+    """``#4 * w1``, ``tanh(z)``, ``Σ(x0, x1, ...)``: an op applied to named operands."""
+    if spec.arity == 2 and spec.name in ("+", "-", "*", "/", "**"):
+        return f"{operands[0]} {spec.symbol} {operands[1]}"
+    shown = ", ".join(operands[:6]) + (", …" if len(operands) > 6 else "")
+    return f"{_op_text(spec)}({shown})"
 
 
 def _node_name(node: Value) -> str:
