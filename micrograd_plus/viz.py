@@ -214,6 +214,8 @@ def to_dot(
     Each value is a record ``label | data | grad``; each op is a small node labelled
     from the op table (``spec.symbol``, with its parameters), with edges
     operand -> op -> result. ``root`` may also be a list of Values (several outputs).
+    The i-th value of ``topological_order(root)`` is the DOT node ``v{i}`` and its op
+    node ``v{i}_op``, so the text is stable and easy to post-process.
 
     Args:
         show_grad: show ``.grad`` (dL/dnode) in each record.
@@ -265,8 +267,7 @@ def draw_dot(
             f"draw_dot got unexpected option(s) {sorted(unknown)}; the options are {sorted(_OPTIONS)}."
         )
     body = _body(root, show_grad, rankdir, **options)
-    graph_class = _graph_class()
-    return graph_class(body=body, format=format)
+    return _graph_class()(body=body, format=format)
 
 
 _OPTIONS = frozenset(
@@ -778,6 +779,13 @@ def _graph_class() -> type:
         Without the ``dot`` program, ``render()``, ``pipe()`` and ``view()`` raise
         ``graphviz.ExecutableNotFound`` with a line saying how to install graphviz.
         """
+
+        def __repr__(self) -> str:  # stable, unlike the default (no address)
+            nodes = [line for line in self.body if "[label=" in line and "->" not in line]
+            names = [line.split(maxsplit=1)[0] for line in nodes]
+            n_ops = sum(1 for n in names if n.endswith("_op"))
+            n_values = sum(1 for n in names if n.startswith("v")) - n_ops
+            return f"<micrograd_plus.viz.Graph: {n_values} values, {n_ops} ops>"
 
         def pipe(self, *args: Any, **kwargs: Any) -> Any:
             try:

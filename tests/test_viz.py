@@ -106,6 +106,12 @@ def test_draw_dot_is_a_digraph_with_the_same_source():
     assert "rankdir=TB" in g.source
 
 
+def test_graph_repr_is_stable_and_counts_what_is_drawn():
+    root, _ = neuron_graph()
+    assert repr(viz.draw_dot(root)) == "<micrograd_plus.viz.Graph: 8 values, 5 ops>"
+    assert repr(viz.draw_dot(root, compact=True).copy()) == "<micrograd_plus.viz.Graph: 8 values, 0 ops>"
+
+
 def test_rankdir_and_options_are_validated():
     root, _ = neuron_graph()
     with pytest.raises(ValueError, match="rankdir"):
@@ -138,6 +144,17 @@ def test_an_operand_used_twice_gets_two_edges_and_operand_order_is_labelled():
     assert [(t, h) for t, h, _ in edges].count((ids[x], ids[square] + "_op")) == 2
     minus = {t: attrs for t, h, attrs in edges if h == ids[y] + "_op"}
     assert "label=<a>" in minus[ids[square]] and "label=<b>" in minus[ids[y.parents[1]]]
+
+
+def test_a_leaf_root_and_non_finite_numbers():
+    leaf = Value(float("nan"), "x")
+    nodes, edges = parse(viz.to_dot(leaf, color_by="grad", upto_step=1))
+    assert list(nodes) == ["v0"] and edges == []
+    assert "data nan" in text_of(nodes["v0"])
+    big = Value(1e300, "big") * Value(1e300, "huge")  # inf
+    big.backward()
+    text = text_of(parse(viz.to_dot(big, color_by="grad"))[0]["v2"])
+    assert "data inf" in text
 
 
 def test_list_of_roots_draws_their_union():
