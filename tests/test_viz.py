@@ -108,8 +108,8 @@ def test_draw_dot_is_a_digraph_with_the_same_source():
 
 def test_graph_repr_is_stable_and_counts_what_is_drawn():
     root, _ = neuron_graph()
-    assert repr(viz.draw_dot(root)) == "<micrograd_plus.viz.Graph: 8 values, 5 ops>"
-    assert repr(viz.draw_dot(root, compact=True).copy()) == "<micrograd_plus.viz.Graph: 8 values, 0 ops>"
+    assert repr(viz.draw_dot(root)) == "<micrograd_plus.viz.Graph: 10 values, 5 ops>"
+    assert repr(viz.draw_dot(root, compact=True).copy()) == "<micrograd_plus.viz.Graph: 10 values, 0 ops>"
 
 
 def test_rankdir_and_options_are_validated():
