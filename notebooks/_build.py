@@ -261,6 +261,31 @@ def _nb01() -> list[tuple[str, str]]:
         print(f"BP4: dL/dw1 = x * delta1      = {x.data * delta1:+.6f}   w1.grad = {w_1.grad:+.6f}")
         draw_dot(loss2, params=[w_1, b_1, w_2, b_2])"""),
         md(r"""
+        ## The same neuron from `micrograd_plus.nn`
+
+        `nn.Neuron(2, activation="sigmoid")` builds exactly this computation, with one
+        difference in the graph: the pre-activation $z = w \cdot x + b$ is a **single** node
+        `Σ w·x + b` (the engine's fused `dot` op) instead of a chain of `*` and `+`. Its local
+        derivatives are $\partial z/\partial b = 1$ and $\partial z/\partial w_k = x_k$, so that one
+        node applies BP3 and BP4 in one go. Passing `module=neuron` to `draw_dot` boxes the
+        neuron's nodes and names its parameters.
+        """),
+        code("""
+        from micrograd_plus import nn
+
+        neuron = nn.Neuron(2, activation="sigmoid", rng=0)
+        inputs = [Value(1.5, label="x1"), Value(-0.5, label="x2")]
+        out = neuron(inputs)
+        loss3 = 0.5 * (out - 1.0) ** 2;  loss3.label = "L"
+        loss3.backward()
+
+        z = out.parents[0]          # the node the sigmoid was applied to
+        print(neuron)
+        print(f"delta = z.grad = {z.grad:+.6f}   b.grad = {neuron.b.grad:+.6f}   (BP3)")
+        for w, x in zip(neuron.w, inputs):
+            print(f"{w.label}: grad = {w.grad:+.6f}   {x.label} * delta = {x.data * z.grad:+.6f}   (BP4)")
+        draw_dot(loss3, module=neuron)"""),
+        md(r"""
         **Take-aways**
 
         * A `Value` records its operation and operands; an expression is a graph.
@@ -579,7 +604,7 @@ def _nb03() -> list[tuple[str, str]]:
           number (vanishing gradients). The sigmoid's derivative is at most $1/4$.
         * **ReLU** has derivative exactly 1 for $x > 0$ (gradients pass unchanged) and exactly 0
           for $x < 0$: a unit whose pre-activation is negative for every input never learns
-          again ("dead ReLU"). **Leaky ReLU**, **ELU**, **PReLU** keep a small slope there.
+          again ("dead ReLU"). **Leaky ReLU**, **ELU**, **PReLU** keep a nonzero gradient there.
         * **GELU**, **SiLU/Swish** and **softplus** are smooth versions of ReLU.
 
         ## Why a nonlinearity at all
@@ -692,6 +717,10 @@ def _nb04() -> list[tuple[str, str]]:
           $\nabla_\theta\, \ell(y_{i_k}, F_\theta(x_{i_k}))$: $n$ times cheaper per step, but noisy.
         * **Minibatch SGD**: average the gradient over a batch $B$ of a few samples.
 
+        For $i_k$ drawn uniformly, $\mathbb{E}\big[\nabla_\theta\, \ell(y_{i_k}, F_\theta(x_{i_k}))\big]
+        = \nabla \mathcal{L}_n(\theta)$: the stochastic gradient is right *on average*, and a batch
+        of $|B|$ samples divides its variance by about $|B|$.
+
         `micrograd_plus.train.fit` runs all three: `batch_size=None` (GD), `1` (SGD), or `B`.
         """),
         code(SETUP, """
@@ -748,9 +777,10 @@ def _nb04() -> list[tuple[str, str]]:
         Per **epoch** (left) SGD and minibatches make much more progress than GD: they update
         the parameters many times per pass over the data. Per **iteration** (middle, log scale)
         GD's steps are the best ones (exact gradient, larger stable learning rate), but each costs
-        a full pass. In **wall time** (right) what matters is the total work; in this tiny
-        pure-Python setting the per-step overhead is visible, on real hardware minibatches also
-        win by using vectorised arithmetic.
+        a full pass. The **wall-time** panel (right) looks like the per-epoch one: an epoch costs
+        the same $n$ forward and backward passes however they are grouped into steps, so the
+        extra updates of SGD come almost for free here. (On real hardware minibatches win on top,
+        because a batch is one vectorised matrix product.)
 
         (The loss plotted is the running mean over each epoch, measured before each step, so the
         SGD curve is an average of noisy single-sample losses.)
@@ -773,9 +803,10 @@ def _nb04() -> list[tuple[str, str]]:
         * $\alpha = 0.01$: the loss creeps down; after 40 steps it has barely moved.
         * $\alpha = 1$: fast and steady.
         * $\alpha = 2$: the loss jumps up and down: steps overshoot.
-        * $\alpha = 5$: the first steps are so large that every ReLU unit ends up with a negative
-          pre-activation on all inputs. Their gradients are then exactly 0 (dead ReLUs), the
-          output is constant and the hinge loss is stuck at 1. Training is over.
+        * $\alpha = 5$: the first steps are so large that every ReLU unit of the second hidden
+          layer ends up with a negative pre-activation on all inputs. Their derivatives are then
+          exactly 0 (dead ReLUs): the network outputs a constant, the hinge loss is stuck at 1,
+          and no gradient flows back to fix it. Training is over.
         """),
         md(r"""
         ## A decaying step: $\alpha(k) = O(1/k)$
@@ -831,15 +862,21 @@ def _nb04() -> list[tuple[str, str]]:
 
         ## The decision boundary
 
-        Finally, a well-trained classifier on the moons: minibatches of 16 with momentum,
-        then the regions the network assigns to each class.
+        Finally, a well-trained classifier on the moons: minibatches of 16 with momentum (see
+        the next notebook) and a small L2 penalty, then the regions the network assigns to each
+        class, next to its training curve (`viz.plot_history` reads the `History` that `fit`
+        returns: loss and accuracy per epoch).
         """),
         code("""
         net = nn.MLP(2, [16, 16, 1], activation="relu", rng=0)
         opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
         h = fit(net, X, y, "hinge", opt, epochs=40, batch_size=16, l2=1e-4, progress=False)
         print(net, f"training accuracy {accuracy(net, X, y):.0%}")
-        viz.plot_decision_boundary(net, X, y)"""),
+
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+        viz.plot_decision_boundary(net, X, y, ax=left)
+        viz.plot_history(h, ax=right)
+        fig.tight_layout()"""),
         md(r"""
         **Take-aways**
 
