@@ -346,13 +346,7 @@ def _body(
             raise ValueError(
                 f"upto_step must be an int from 0 to {n_total} (the number of nodes), got {upto_step!r}."
             )
-        grads = {roots[0]: 1.0}
-        for step in _steps(roots[0], 1.0):
-            if step.index > upto_step:
-                break
-            current = step
-            for parent, c in zip(step.parents, step.contributions):
-                grads[parent] = grads.get(parent, 0.0) + c
+        grads, current = _state_after(roots[0], upto_step)
 
     if max_nodes is None and n_total > _BIG_GRAPH:
         warnings.warn(
@@ -405,25 +399,25 @@ def _body(
         grad_text = None
         if show_grad:
             g = grad_of(node)
-            if grads is not None and current is not None and position[node] <= current.index:
-                grad_text = f"grad {_num(g)}"  # type: ignore[arg-type]
-            elif grads is not None:
-                grad_text = "grad ?" if g is None else f"grad {_num(g)} (so far)"
+            if g is None:
+                grad_text = "grad ?"  # no contribution has reached it yet
+            elif grads is not None and (current is None or position[node] > current.index):
+                grad_text = f"grad {_num(g)} (so far)"  # not visited: a partial sum
             else:
-                grad_text = f"grad {_num(g)}"  # type: ignore[arg-type]
-        cells = []
-        if position and show_order:
-            cells.append(f'<td bgcolor="#ffffff"><font point-size="9">#{position[node]}</font></td>')
-        if compact and node.spec is not None:
-            cells.append(f'<td bgcolor="{_OP_FILL}">{_escape(_op_text(node.spec))}</td>')
+                grad_text = f"grad {_num(g)}"
         label = _short_name(names[node], cluster or "") if node in names else node.label
-        if label:
-            cells.append(f"<td><b>{_escape(label)}</b></td>")
-        cells.append(f"<td>data {_num(node.data)}</td>")
-        if grad_text is not None:
-            cells.append(f"<td>{_escape(grad_text)}</td>")
+        cells = [  # (text, cell attributes); None = no such cell
+            (f'<font point-size="9">#{position[node]}</font>', ' bgcolor="#ffffff"')
+            if show_order and position else None,
+            (_escape(_op_text(node.spec)), f' bgcolor="{_OP_FILL}"') if compact and node.spec else None,
+            (f"<b>{_escape(label)}</b>", "") if label else None,
+            (f"data {_num(node.data)}", ""),
+            (_escape(grad_text), "") if grad_text is not None else None,
+        ]
         table = (f'<table border="{penwidth}" cellborder="1" cellspacing="0" cellpadding="3" '
-                 f'color="{border}" bgcolor="{fill}"><tr>{"".join(cells)}</tr></table>')
+                 f'color="{border}" bgcolor="{fill}"><tr>'
+                 + "".join(f"<td{attrs}>{text}</td>" for text, attrs in filter(None, cells))
+                 + "</tr></table>")
         members.setdefault(cluster, []).append(f"{nid} [label=<{table}> shape=none margin=0]")
         if node.spec is not None and not compact:
             members[cluster].append(
@@ -457,6 +451,19 @@ def _body(
     lines.extend(_cluster_lines(members, module))
     lines.extend(f"\t{e}\n" for e in edges)
     return lines
+
+
+def _state_after(root: Value, k: int) -> tuple[dict[Value, float], BackwardStep | None]:
+    """The partial sums dL/dnode after ``k`` backward steps, and the k-th step."""
+    grads = {root: 1.0}
+    current = None
+    for step in _steps(root, 1.0):
+        if step.index > k:
+            break
+        current = step
+        for parent, c in zip(step.parents, step.contributions):
+            grads[parent] = grads.get(parent, 0.0) + c
+    return grads, current
 
 
 def _roots(root: Any) -> list[Value]:
