@@ -476,6 +476,9 @@ def test_max_nodes_summarizes_a_big_graph():
     assert heads and heads <= set(nodes)
     for t, h, _ in edges:
         assert t in nodes and h in nodes
+    nodes, edges = parse(viz.to_dot(out, max_nodes=25, compact=True, module=model))
+    assert edges and all(t in nodes and h in nodes for t, h, _ in edges)
+    assert any(t.startswith("s") for t, _, _ in edges)
     for bad in (0, -3, 2.5, "10", True):
         with pytest.raises(ValueError, match="max_nodes"):
             viz.to_dot(out, max_nodes=bad)
