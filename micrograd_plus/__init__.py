@@ -37,7 +37,7 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"nn", "optim", "losses", "data", "viz", "ops", "testing", "train"}
+_SUBMODULES = {"nn", "optim", "losses", "data", "viz", "ops", "testing", "train", "plots"}
 
 
 def __getattr__(name: str) -> Any:
