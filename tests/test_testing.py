@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -253,3 +255,15 @@ def test_strategies_compose(data):
     spec = data.draw(st.sampled_from(all_op_specs()))
     xs = data.draw(inputs_for(spec))
     assert len(xs) == spec.arity
+
+
+def test_clear_import_error_without_hypothesis():
+    code = (
+        "import sys; sys.modules['hypothesis'] = None\n"
+        "try:\n"
+        "    import micrograd_plus.testing\n"
+        "except ImportError as err:\n"
+        "    print(err)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "needs hypothesis" in out and "pip install" in out
