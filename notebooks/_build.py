@@ -90,9 +90,9 @@ def _nb01() -> list[tuple[str, str]]:
         ## An expression is a graph
 
         Every operation returns a new `Value` whose `parents` are its operands. Here is a
-        small expression with five leaves:
+        small expression with four leaves $a, b, c, f$:
 
-        $$d = a \cdot b + c, \qquad \mathcal{L} = d \cdot f .$$
+        $$e = a \cdot b, \qquad d = e + c, \qquad \mathcal{L} = d \cdot f .$$
         """),
         code("""
         a = Value(2.0, label="a")
@@ -542,6 +542,8 @@ def _nb02() -> list[tuple[str, str]]:
         * `gradcheck` turns that into a test that names the wrong input.
         * Never *train* with them: the cost grows linearly with the number of parameters.
           Backprop computes all $m$ partial derivatives for the price of about two forward passes.
+
+        Next: [03 activations and approximation](03_activations_and_approximation.ipynb).
         """),
     ]
 
@@ -609,7 +611,7 @@ def _nb03() -> list[tuple[str, str]]:
 
         ## Why a nonlinearity at all
 
-        First, the cautionary tale: an MLP with *linear* activations, two hidden layers of 16
+        First, the cautionary tale: an MLP with *linear* activations, two hidden layers of 8
         units, trained on a sine. It can only ever represent a straight line.
         """),
         code("""
@@ -655,8 +657,8 @@ def _nb03() -> list[tuple[str, str]]:
         md(r"""
         One tanh unit is a single S-shaped step: it can follow only the rising half of the
         sine. Two units give a rise and a fall, and with four the curve matches the sine to
-        within the noise: the MSE is down to the noise variance, $0.05^2 = 0.0025$, which no model
-        can beat on average.
+        within the noise: the MSE is down to the noise variance, $0.05^2 = 0.0025$. What is left
+        is the noise itself.
 
         ## ReLU units: piecewise linear fits
 
@@ -690,6 +692,8 @@ def _nb03() -> list[tuple[str, str]]:
           improves with $k$: smooth bumps for tanh, line segments for ReLU.
         * The theorem is about *existence*: it says nothing about whether training finds those
           weights, nor how they generalise. Training is the subject of the next two notebooks.
+
+        Next: [04 GD, SGD and minibatches](04_gd_sgd_minibatch.ipynb).
         """),
     ]
 
@@ -857,8 +861,8 @@ def _nb04() -> list[tuple[str, str]]:
         ax.set_title("SGD (batch size 1) on least squares"); ax.legend();"""),
         md(r"""
         The constant step stalls at a noise floor; with the $O(1/k)$ schedule the gap keeps
-        going down, at least as fast as the $1/k$ guide. (Here $k$ counts epochs, as the schedule is stepped
-        once per epoch.)
+        going down, at least as fast as the $1/k$ guide. (Here $k$ counts epochs, as the
+        schedule is stepped once per epoch.)
 
         ## The decision boundary
 
@@ -932,7 +936,8 @@ def _nb05() -> list[tuple[str, str]]:
         $$s(1) = y(1), \qquad s(t) = \beta\, s(t-1) + (1 - \beta)\, y(t) \quad (t > 1),$$
 
         with $\beta \in [0, 1]$. Unrolled, $s(t)$ is a weighted average in which $y(t-j)$ has
-        weight $(1-\beta)\beta^{j}$: the weights decay geometrically, and the average
+        weight $(1-\beta)\beta^{j}$ (and $y(1)$ the remaining $\beta^{t-1}$): the weights decay
+        geometrically, and the average
         effectively looks back about $1/(1-\beta)$ steps. A low $\beta$ forgets fast and follows
         the noise; a high $\beta$ is smooth but lags behind.
         """),
@@ -1041,7 +1046,8 @@ def _nb05() -> list[tuple[str, str]]:
         ## A plateau
 
         $f(\theta) = 1 - e^{-\|\theta\|^2/2}$ is almost flat far from its minimum: at
-        $\|\theta\| \approx 3.5$ the gradient has norm about $0.008$. GD takes tiny steps there;
+        the start $\theta(0) = (3, 2)$, where $\|\theta\| \approx 3.6$, the gradient has norm about
+        $0.005$. GD takes tiny steps there;
         momentum keeps adding the (tiny, but always same-direction) gradients, so its steps grow
         up to $1/(1-\beta)$ times larger.
         """),
@@ -1074,9 +1080,8 @@ def _nb05() -> list[tuple[str, str]]:
         gradient step from where it lands. If the momentum is about to overshoot, the lookahead
         gradient already points back and brakes, which is why Nesterov settled on the plateau
         example while heavy ball kept circling (it also has better worst-case rates on convex
-        problems). `SGD(...,
-        nesterov=True)` uses PyTorch's equivalent form, whose stored parameters are the lookahead
-        points $\tilde\theta(k)$.
+        problems). `SGD(..., nesterov=True)` uses PyTorch's equivalent form, whose stored
+        parameters are the lookahead points $\tilde\theta(k)$.
 
         The braking has a price: on a stiff direction Nesterov tolerates a smaller $\alpha$. For a
         quadratic with curvature $h$, heavy ball is stable for $\alpha h < 2(1+\beta)$ but Nesterov only
