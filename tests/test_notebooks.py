@@ -71,8 +71,8 @@ def test_notebook_matches_its_builder_and_was_run_in_order(path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _run(path: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch):
+    """Execute a clean copy of the notebook at ``path`` in a fresh kernel; return it."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     from nbclient.exceptions import CellExecutionError
@@ -88,7 +88,7 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch: py
         timeout=CELL_TIMEOUT,
         kernel_name="python3",
         record_timing=False,
-        resources={"metadata": {"path": str(tmp_path)}},
+        resources={"metadata": {"path": str(workdir)}},
     )
     try:
         client.execute()
@@ -96,3 +96,26 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch: py
         pytest.fail(f"{path.name} failed:\n{err}", pytrace=False)
     executed = [c for c in nb.cells if c.cell_type == "code"]
     assert executed and all(c.execution_count is not None for c in executed)
+    return nb
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _run(path, tmp_path, monkeypatch)
+
+
+def test_graph_notebook_runs_without_the_dot_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without graphviz's `dot` the graph cells show DOT text and the install hint, not an error."""
+    path = NOTEBOOK_DIR / "01_value_and_backprop.ipynb"
+    empty = tmp_path / "no-programs"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # the kernel starts from sys.executable; `dot` is gone
+    nb = _run(path, tmp_path, monkeypatch)
+    outputs = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
+    texts = [out.get("data", {}).get("text/plain", "") for out in outputs]
+    shown = [text for text in texts if "digraph" in text]
+    assert shown, "expected the graph cells to show their DOT text when `dot` is missing"
+    assert all("install graphviz" in text for text in shown), "the DOT text should come with the install hint"
+    assert not any("image/svg+xml" in out.get("data", {}) for out in outputs), (
+        "an SVG was rendered: the test did not manage to hide `dot`"
+    )
