@@ -336,7 +336,7 @@ def _nb02() -> list[tuple[str, str]]:
         import random
         import time
 
-        from micrograd_plus import GradcheckError, Value, gradcheck, no_grad, numerical_grad
+        from micrograd_plus import GradcheckError, Value, gradcheck, numerical_grad
         from micrograd_plus.ops import OpSpec"""),
         md("""
         ## One variable: forward versus central differences
@@ -482,17 +482,16 @@ def _nb02() -> list[tuple[str, str]]:
 
             return loss
 
-        def best_time(fn, repeat=3):
-            times = []
+        def mean_time(fn, repeat):
+            # the mean over several runs: a sustained cost, garbage collection included
+            start = time.perf_counter()
             for _ in range(repeat):
-                start = time.perf_counter()
                 fn()
-                times.append(time.perf_counter() - start)
-            return min(times)
+            return (time.perf_counter() - start) / repeat
 
         def forward_only(loss, theta):
-            with no_grad():
-                loss(*[Value(t) for t in theta])
+            # one evaluation of the loss, graph recorded: what numerical_grad does 2m times
+            loss(*[Value(t) for t in theta])
 
         def backprop(loss, theta):
             params = [Value(t) for t in theta]
@@ -506,9 +505,9 @@ def _nb02() -> list[tuple[str, str]]:
             theta = [rng.uniform(-1, 1) for _ in range(m)]
             # same answer first, then the stopwatch
             err = max(abs(a - b) for a, b in zip(backprop(loss, theta), numerical_grad(loss, theta)))
-            t_fwd = best_time(lambda: forward_only(loss, theta))
-            t_bp = best_time(lambda: backprop(loss, theta))
-            t_fd = best_time(lambda: numerical_grad(loss, theta), repeat=1 if m > 40 else 3)
+            t_fwd = mean_time(lambda: forward_only(loss, theta), repeat=40)
+            t_bp = mean_time(lambda: backprop(loss, theta), repeat=20)
+            t_fd = mean_time(lambda: numerical_grad(loss, theta), repeat=1 if m > 40 else 4)
             rows.append((m, t_fwd, t_bp, t_fd))
             print(f"m={m:4d}  forward {t_fwd*1e3:7.2f} ms   backprop {t_bp*1e3:7.2f} ms   "
                   f"finite diff {t_fd*1e3:8.1f} ms   max |difference| {err:.1e}")"""),
