@@ -405,9 +405,15 @@ def small_mlps(
     """Draw ``(model, x)``: a small seeded ``nn.MLP`` with one output and an input for it.
 
     The model comes from :func:`mlp_configs`; ``x`` holds ``nin`` floats in [-2, 2].
-    A typical check is ``assert_grad_close(lambda *p: loss(model, p), [p.data for p in
-    model.parameters()])`` after loading the parameters, or simply the gradient of the
-    output with respect to ``x``: ``assert_grad_close(lambda *v: model(list(v)), x)``.
+    A typical check is the gradient of the output with respect to the input ::
+
+        @given(small_mlps())
+        def test_mlp_input_gradient(case):
+            model, x = case
+            assert_grad_close(lambda *v: model(list(v)), x)
+
+    (with a relu-family activation, a pre-activation within ~1e-6 of 0 makes finite
+    differences straddle the kink; such draws are rare, filter them if you need to).
     """
     from . import nn  # NOTE: lazy, so this module imports without nn being needed
 
