@@ -85,18 +85,37 @@ def _domain_error(spec: OpSpec, operands: Sequence[Value], err: Exception) -> Ex
     return type(err)(f"{msg} [{err}]")
 
 
-def _node(data: float, spec: OpSpec, parents: tuple[Value, ...]) -> Value:
-    """Create the result node of ``spec`` applied to ``parents``."""
+def _node(data: float, spec: OpSpec, a: Value, b: Value | None = None) -> Value:
+    """Create the result node of ``spec`` applied to ``a`` (and ``b`` if binary)."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     if _recording:
         out._spec = spec
-        out.parents = parents
+        out._a = a
+        out._b = b
     else:
-        out._spec = None
-        out.parents = ()
+        out._spec = out._a = out._b = None
+    if _anomaly and not math.isfinite(data):
+        _raise_anomaly("forward", spec, (a,) if b is None else (a, b), data, out)
+    return out
+
+
+def _node_n(data: float, spec: OpSpec, parents: tuple[Value, ...]) -> Value:
+    """Create the result node of ``spec`` applied to any number of ``parents``."""
+    if len(parents) <= 2:
+        return _node(data, spec, *parents)
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._a = None
+    if _recording:
+        out._spec = spec
+        out._b = parents
+    else:
+        out._spec = out._b = None
     if _anomaly and not math.isfinite(data):
         _raise_anomaly("forward", spec, parents, data, out)
     return out
@@ -111,7 +130,7 @@ def apply(spec: OpSpec, *operands: Any) -> Value:
         data = spec.forward(*[p.data for p in parents])
     except _DOMAIN_ERRORS as err:
         raise _domain_error(spec, parents, err) from None
-    return _node(float(data), spec, parents)
+    return _node_n(float(data), spec, parents)
 
 
 class Value:
@@ -121,12 +140,15 @@ class Value:
     ``op`` and ``parents`` say how the node was computed (empty for a leaf).
     """
 
-    __slots__ = ("_spec", "data", "grad", "label", "parents")
+    # The operands live in two slots, not in a tuple: a tuple per node would be one more
+    # object for Python's cyclic garbage collector to track, and on big graphs that
+    # collector is most of the build time. One operand: (_a, None); two: (_a, _b);
+    # three or more (the fused dot and sum): _a is None and _b is their tuple.
+    __slots__ = ("_a", "_b", "_spec", "data", "grad", "label")
 
     data: float
     grad: float
     label: str
-    parents: tuple[Value, ...]
 
     def __init__(self, data: Any, label: str = "") -> None:
         self.data = data if type(data) is float else _as_float(data)
@@ -135,9 +157,18 @@ class Value:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}.")
         self.label = label
         self._spec: OpSpec | None = None
-        self.parents = ()
+        self._a: Value | None = None
+        self._b: Value | tuple[Value, ...] | None = None
 
     # ---- introspection ---------------------------------------------------------------
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The operands, in order (``()`` for a leaf)."""
+        a, b = self._a, self._b
+        if a is None:
+            return () if b is None else b
+        return (a,) if b is None else (a, b)
 
     @property
     def op(self) -> str:
@@ -180,7 +211,7 @@ class Value:
             data = spec.forward(self.data)
         except _DOMAIN_ERRORS as err:
             raise _domain_error(spec, (self,), err) from None
-        return _node(data, spec, (self,))
+        return _node(data, spec, self)
 
     def _binary(self, spec: OpSpec, other: Any, reflected: bool = False) -> Value:
         if type(other) is not Value:
@@ -192,7 +223,7 @@ class Value:
             data = spec.forward(a.data, b.data)
         except _DOMAIN_ERRORS as err:
             raise _domain_error(spec, (a, b), err) from None
-        return _node(data, spec, (a, b))
+        return _node(data, spec, a, b)
 
     # +, - and * are the bulk of every graph: they skip the generic path (their forward
     # is the float operator itself and cannot raise).
@@ -201,7 +232,7 @@ class Value:
             other = _lift(other)
             if other is NotImplemented:
                 return NotImplemented
-        return _node(self.data + other.data, _ADD, (self, other))
+        return _node(self.data + other.data, _ADD, self, other)
 
     def __radd__(self, other: Any) -> Value:
         return self._binary(ops.ADD, other, reflected=True)
@@ -211,7 +242,7 @@ class Value:
             other = _lift(other)
             if other is NotImplemented:
                 return NotImplemented
-        return _node(self.data - other.data, _SUB, (self, other))
+        return _node(self.data - other.data, _SUB, self, other)
 
     def __rsub__(self, other: Any) -> Value:
         return self._binary(ops.SUB, other, reflected=True)
@@ -221,7 +252,7 @@ class Value:
             other = _lift(other)
             if other is NotImplemented:
                 return NotImplemented
-        return _node(self.data * other.data, _MUL, (self, other))
+        return _node(self.data * other.data, _MUL, self, other)
 
     def __rmul__(self, other: Any) -> Value:
         return self._binary(ops.MUL, other, reflected=True)
@@ -354,23 +385,30 @@ class Value:
         self.grad = seed
         try:
             for node in reversed(order):
-                parents = node.parents
-                if not parents:
-                    continue
-                upstream = node.grad
-                n = len(parents)
-                if n == 2:
-                    a, b = parents
-                    da, db = node._spec.local_grads(a.data, b.data, node.data)
-                    a.grad += upstream * da
-                    b.grad += upstream * db
-                elif n == 1:
-                    (a,) = parents
-                    (da,) = node._spec.local_grads(a.data, node.data)
-                    a.grad += upstream * da
-                else:
-                    local = node._spec.local_grads(*[p.data for p in parents], node.data)
-                    for parent, d in zip(parents, local):
+                a, b = node._a, node._b
+                if b is None:
+                    if a is not None:  # one operand (else a leaf: nothing to pass on)
+                        (da,) = node._spec.local_grads(a.data, node.data)
+                        a.grad += node.grad * da
+                elif a is not None:  # two operands
+                    upstream = node.grad
+                    spec = node._spec
+                    # NOTE: + and * are most nodes of most graphs, so their local
+                    # derivatives (ops.ADD: 1, 1; ops.MUL: b, a) are applied without a call.
+                    if spec is _ADD:
+                        a.grad += upstream
+                        b.grad += upstream
+                    elif spec is _MUL:
+                        a.grad += upstream * b.data
+                        b.grad += upstream * a.data
+                    else:
+                        da, db = spec.local_grads(a.data, b.data, node.data)
+                        a.grad += upstream * da
+                        b.grad += upstream * db
+                else:  # three or more operands: b is their tuple
+                    upstream = node.grad
+                    local = node._spec.local_grads(*[p.data for p in b], node.data)
+                    for parent, d in zip(b, local):
                         parent.grad += upstream * d
         except BaseException:
             # NOTE: a local derivative raised (e.g. a user op): undo this pass, so a
@@ -422,7 +460,7 @@ def dot(ws: Sequence[Any], xs: Sequence[Any], bias: Any = None) -> Value:
     operands = [*ws, *xs] if bias is None else [*ws, *xs, bias]
     parents = tuple(v if type(v) is Value else _lift_or_raise(v, "dot") for v in operands)
     spec = ops.dot_op(n, bias is not None)
-    return _node(spec.forward(*[p.data for p in parents]), spec, parents)
+    return _node_n(spec.forward(*[p.data for p in parents]), spec, parents)
 
 
 def sum_values(values: Iterable[Any]) -> Value:
@@ -431,7 +469,7 @@ def sum_values(values: Iterable[Any]) -> Value:
     if not parents:
         raise ValueError("sum_values: needs at least one value.")
     spec = ops.sum_op(len(parents))
-    return _node(spec.forward(*[p.data for p in parents]), spec, parents)
+    return _node_n(spec.forward(*[p.data for p in parents]), spec, parents)
 
 
 def _lift_or_raise(x: Any, where: str) -> Value:
@@ -456,23 +494,43 @@ def topological_order(root: Value) -> list[Value]:
     if not isinstance(root, Value):
         raise TypeError(f"Expected a Value, got {type(root).__name__}.")
     order: list[Value] = []
-    visited: set[Value] = set()  # expanded: parents pushed
-    emitted: set[Value] = set()  # appended to order
-    stack = [root]
-    push, pop, append = stack.append, stack.pop, order.append
+    visited: set[Value] = set()
+    # The stack holds nodes still to expand, and "chains": lists of expanded nodes to
+    # emit (in reverse) once everything pushed above them is done.
+    stack: list[Value | list[Value]] = [root]
+    push, pop, emit, visit = stack.append, stack.pop, order.append, visited.add
     while stack:
-        node = stack[-1]
-        if node in visited:
-            # Second time on top: everything pushed above it (its parents) is done.
-            pop()
-            if node not in emitted:  # a node pushed by two consumers is emitted once
-                emitted.add(node)
-                append(node)
+        node = pop()
+        if type(node) is list:
+            order += reversed(node)
             continue
-        visited.add(node)
-        for parent in node.parents:
-            if parent not in visited:
-                push(parent)
+        # Walk down first operands. Each node joins the chain; a node whose other
+        # operands still have to be expanded ends the chain: the chain goes on the stack
+        # under those operands. What remains of the chain when the walk ends at a leaf
+        # or a visited node can be emitted at once, deepest node first.
+        chain: list[Value] = []
+        while node not in visited:  # (a node pushed by two consumers is expanded once)
+            visit(node)
+            a, b = node._a, node._b
+            if a is None:
+                if b is None:  # a leaf
+                    emit(node)
+                    break
+                chain.append(node)  # three or more operands, in a tuple
+                push(chain)
+                chain = []
+                for parent in b:
+                    if parent not in visited:
+                        push(parent)
+                break
+            chain.append(node)
+            if b is not None and b not in visited:
+                push(chain)
+                chain = []
+                push(b)
+            node = a
+        if chain:
+            order += reversed(chain)
     return order
 
 
