@@ -457,15 +457,18 @@ def dot(ws: Sequence[Any], xs: Sequence[Any], bias: Any = None) -> Value:
         raise ValueError(f"dot: got {n} weights but {len(xs)} inputs; they must match.")
     if n == 0:
         raise ValueError("dot: needs at least one (w, x) pair.")
-    operands = [*ws, *xs] if bias is None else [*ws, *xs, bias]
-    parents = tuple(v if type(v) is Value else _lift_or_raise(v, "dot") for v in operands)
+    parents = (*ws, *xs) if bias is None else (*ws, *xs, bias)
+    if set(map(type, parents)) != {Value}:  # (a check in C: usually all are Values)
+        parents = tuple(v if type(v) is Value else _lift_or_raise(v, "dot") for v in parents)
     spec = ops.dot_op(n, bias is not None)
     return _node_n(spec.forward(*[p.data for p in parents]), spec, parents)
 
 
 def sum_values(values: Iterable[Any]) -> Value:
     """x_1 + ... + x_n as ONE node (op ``"sum"``); numbers are wrapped as constants."""
-    parents = tuple(v if type(v) is Value else _lift_or_raise(v, "sum_values") for v in values)
+    parents = tuple(values)
+    if set(map(type, parents)) != {Value}:  # (a check in C: usually all are Values)
+        parents = tuple(v if type(v) is Value else _lift_or_raise(v, "sum_values") for v in parents)
     if not parents:
         raise ValueError("sum_values: needs at least one value.")
     spec = ops.sum_op(len(parents))
