@@ -13,7 +13,9 @@ micrograd_plus / micrograd (micrograd = 1.0):
 2. backward: ``root.backward()`` on that graph (topological sort included), in ns per
    op, and backward / build;
 3. memory: bytes per op while the graph is alive (``tracemalloc``: every Python
-   allocation made while building, divided by the number of ops);
+   allocation made while building, divided by the number of ops; also shown after
+   ``backward()``, when every node holds a gradient float too, and the share that
+   ``del root`` frees by reference counting alone, before any garbage collection);
 4. depth: the deepest chain that back-propagates (micrograd's recursive topological
    sort is probed in subprocesses, by bisection), and micrograd_plus's time to build
    and back-propagate a chain of 1,000,000 ops.
@@ -177,11 +179,21 @@ def worker_memory(engine: str, n_chains: int) -> dict[str, Any]:
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     root = build_graph(leaves, pairs, n_chains)
-    after = tracemalloc.get_traced_memory()[0]
+    built = tracemalloc.get_traced_memory()[0]
+    root.backward()  # every node now also holds its own grad float
+    after_backward = tracemalloc.get_traced_memory()[0]
+    gc.disable()  # what does dropping the root free by reference counting alone?
+    del root
+    after_del = tracemalloc.get_traced_memory()[0]
+    gc.enable()
     tracemalloc.stop()
     n = ops_in_graph(n_chains)
-    del root
-    return {"ops": n, "bytes_per_op": (after - before) / n}
+    return {
+        "ops": n,
+        "bytes_per_op": (built - before) / n,
+        "after_backward": (after_backward - before) / n,
+        "freed_by_refcount": max(0.0, (after_backward - after_del) / (after_backward - before)),
+    }
 
 
 def worker_depth(engine: str, depth: int) -> dict[str, Any]:
@@ -275,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
             "build": min(r["build_ns"] for r in runs),
             "backward": min(r["backward_ns"] for r in runs),
             "memory": mem["bytes_per_op"],
+            "memory_bw": mem["after_backward"],
+            "freed": mem["freed_by_refcount"],
             "check": checks.pop(),
         }
     mg, mp = best["micrograd"], best["micrograd_plus"]
@@ -300,6 +314,10 @@ def main(argv: list[str] | None = None) -> int:
         "", "", None)
     row("memory (bytes/op, tracemalloc)", f"{mg['memory']:,.0f}", f"{mp['memory']:,.0f}",
         f"{mp['memory'] / mg['memory']:.3f}x", f"<= {MEMORY_TARGET:.0f} B", mp["memory"] <= MEMORY_TARGET)
+    row("  ... after backward() (grads filled)", f"{mg['memory_bw']:,.0f}", f"{mp['memory_bw']:,.0f}",
+        f"{mp['memory_bw'] / mg['memory_bw']:.3f}x", "", None)
+    row("  ... freed by `del root` alone (no gc run)", f"{mg['freed']:.0%}", f"{mp['freed']:.0%}",
+        "", "", None)
     mg_depth = f"{good:,} (fails at {bad:,})" if bad > 0 else f">= {good:,}"
     row("deepest chain that back-propagates", mg_depth,
         f">= {DEEP:,}" if deep.get("ok") else deep.get("error", "failed"), "", "", None)
