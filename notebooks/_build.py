@@ -332,6 +332,7 @@ def _nb02() -> list[tuple[str, str]]:
         """),
         code(SETUP, """
 
+        import gc
         import math
         import random
         import time
@@ -482,12 +483,21 @@ def _nb02() -> list[tuple[str, str]]:
 
             return loss
 
-        def mean_time(fn, repeat):
-            # the mean over several runs: a sustained cost, garbage collection included
-            start = time.perf_counter()
-            for _ in range(repeat):
-                fn()
-            return (time.perf_counter() - start) / repeat
+        def mean_time(fn, repeat, rounds=3):
+            # Like timeit: the garbage collector is paused while timing (graphs are freed by
+            # reference counting anyway), and the best of a few rounds is kept, so neither a
+            # collection nor a busy moment of the machine lands in one measurement only.
+            best = math.inf
+            gc.disable()
+            try:
+                for _ in range(rounds):
+                    start = time.perf_counter()
+                    for _ in range(repeat):
+                        fn()
+                    best = min(best, (time.perf_counter() - start) / repeat)
+            finally:
+                gc.enable()
+            return best
 
         def forward_only(loss, theta):
             # one evaluation of the loss, graph recorded: what numerical_grad does 2m times
@@ -505,9 +515,9 @@ def _nb02() -> list[tuple[str, str]]:
             theta = [rng.uniform(-1, 1) for _ in range(m)]
             # same answer first, then the stopwatch
             err = max(abs(a - b) for a, b in zip(backprop(loss, theta), numerical_grad(loss, theta)))
-            t_fwd = mean_time(lambda: forward_only(loss, theta), repeat=40)
-            t_bp = mean_time(lambda: backprop(loss, theta), repeat=20)
-            t_fd = mean_time(lambda: numerical_grad(loss, theta), repeat=1 if m > 40 else 4)
+            t_fwd = mean_time(lambda: forward_only(loss, theta), repeat=20)
+            t_bp = mean_time(lambda: backprop(loss, theta), repeat=10)
+            t_fd = mean_time(lambda: numerical_grad(loss, theta), repeat=1, rounds=2 if m > 40 else 3)
             rows.append((m, t_fwd, t_bp, t_fd))
             print(f"m={m:4d}  forward {t_fwd*1e3:7.2f} ms   backprop {t_bp*1e3:7.2f} ms   "
                   f"finite diff {t_fd*1e3:8.1f} ms   max |difference| {err:.1e}")"""),
