@@ -498,42 +498,50 @@ def topological_order(root: Value) -> list[Value]:
         raise TypeError(f"Expected a Value, got {type(root).__name__}.")
     order: list[Value] = []
     visited: set[Value] = set()
-    # The stack holds nodes still to expand, and "chains": lists of expanded nodes to
-    # emit (in reverse) once everything pushed above them is done.
-    stack: list[Value | list[Value]] = [root]
+    stack: list[Value | None] = [root]  # nodes to expand; a node under a None: to emit
+    chain: list[Value] = []  # this walk's nodes that wait for nothing but their first operand
     push, pop, emit, visit = stack.append, stack.pop, order.append, visited.add
     while stack:
         node = pop()
-        if type(node) is list:
-            order += reversed(node)
+        if node is None:  # the marker above a node whose parents are all emitted
+            emit(pop())
             continue
-        # Walk down first operands. Each node joins the chain; a node whose other
-        # operands still have to be expanded ends the chain: the chain goes on the stack
-        # under those operands. What remains of the chain when the walk ends at a leaf
-        # or a visited node can be emitted at once, deepest node first.
-        chain: list[Value] = []
+        # Walk down first operands. A node whose other operand is done (or is a leaf,
+        # emitted at once) joins the chain, emitted deepest first when the walk ends.
+        # A node with operands still to expand waits on the stack under a None marker,
+        # below those operands, and so does the chain above it.
         while node not in visited:  # (a node pushed by two consumers is expanded once)
             visit(node)
             a, b = node._a, node._b
-            if a is None:
-                if b is None:  # a leaf
+            if b is None:
+                if a is None:  # a leaf
                     emit(node)
                     break
-                chain.append(node)  # three or more operands, in a tuple
-                push(chain)
-                chain = []
-                for parent in b:
-                    if parent not in visited:
-                        push(parent)
-                break
+            elif a is None or b not in visited:
+                if a is not None and b._a is None and b._b is None:
+                    visit(b)
+                    emit(b)
+                else:
+                    if chain:
+                        for waiting in chain:
+                            push(waiting)
+                            push(None)
+                        chain.clear()
+                    push(node)
+                    push(None)
+                    if a is None:  # three or more operands, in the tuple b
+                        for parent in b:
+                            if parent not in visited:
+                                push(parent)
+                        break
+                    push(b)
+                    node = a
+                    continue
             chain.append(node)
-            if b is not None and b not in visited:
-                push(chain)
-                chain = []
-                push(b)
             node = a
         if chain:
             order += reversed(chain)
+            chain.clear()
     return order
 
 
