@@ -2,7 +2,7 @@ r"""Engine benchmark: micrograd_plus side by side with PyPI's micrograd 0.1.0.
 
 Run it from the repository root (``pip install -e '.[bench]'`` installs micrograd)::
 
-    python benchmarks/bench_engine.py            # the full run (~1 minute)
+    python benchmarks/bench_engine.py            # the full run (~20 s)
     python benchmarks/bench_engine.py --quick    # a smaller graph, fewer repeats
 
 It prints one table with four figures for both engines and the ratio

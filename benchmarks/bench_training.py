@@ -2,7 +2,7 @@ r"""Training benchmark: one epoch of two small networks, micrograd_plus vs micro
 
 Run it from the repository root (``pip install -e '.[bench]'`` installs micrograd)::
 
-    python benchmarks/bench_training.py            # 5 epochs per task and engine (~1 minute)
+    python benchmarks/bench_training.py            # 5 epochs per task and engine (~40 s)
     python benchmarks/bench_training.py --epochs 2 # quicker
 
 Two tasks, each one full-batch gradient step per epoch (forward pass over every sample,
