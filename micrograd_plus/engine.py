@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
 from typing import Any
 
@@ -610,45 +610,48 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
 # --------------------------------------------------------------------------------------
 
 
-class no_grad(ContextDecorator):
-    """Inside it, operations record no graph: their results are leaves.
+class _Switch(ContextDecorator):
+    """Set one of the module's switches inside a ``with`` block or a decorated call.
 
-    Use as ``with no_grad(): ...`` or as a decorator ``@no_grad()``.
+    Works as ``with switch():``, as ``@switch()`` and as a bare ``@switch``; nested and
+    re-entrant uses restore the previous setting on the way out, exceptions included.
     """
 
-    def __init__(self) -> None:
-        self._saved: list[bool] = []
+    _flag: str
+    _value: bool
 
-    def __enter__(self) -> no_grad:
-        global _recording
-        self._saved.append(_recording)
-        _recording = False
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        self = super().__new__(cls)
+        self._saved: list[bool] = []
+        return self if func is None else self(func)  # bare ``@no_grad``
+
+    def __enter__(self) -> _Switch:
+        switches = globals()
+        self._saved.append(switches[self._flag])
+        switches[self._flag] = self._value
         return self
 
     def __exit__(self, *exc: object) -> None:
-        global _recording
-        _recording = self._saved.pop()
+        globals()[self._flag] = self._saved.pop()
 
 
-class detect_anomaly(ContextDecorator):
+class no_grad(_Switch):
+    """Inside it, operations record no graph: their results are leaves.
+
+    Use as ``with no_grad(): ...`` or as a decorator (``@no_grad()`` or ``@no_grad``).
+    """
+
+    _flag, _value = "_recording", False
+
+
+class detect_anomaly(_Switch):
     """Inside it, a NaN or ±inf produced by an op (forward or backward) raises.
 
     The ``FloatingPointError`` names the op, its operands' values and the node's label.
     Outside it, NaN propagates silently, as in PyTorch.
     """
 
-    def __init__(self) -> None:
-        self._saved: list[bool] = []
-
-    def __enter__(self) -> detect_anomaly:
-        global _anomaly
-        self._saved.append(_anomaly)
-        _anomaly = True
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        global _anomaly
-        _anomaly = self._saved.pop()
+    _flag, _value = "_anomaly", True
 
 
 def is_anomaly_enabled() -> bool:

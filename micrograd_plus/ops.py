@@ -216,8 +216,11 @@ class OpSpec:
 
     @property
     def label(self) -> str:
-        """The symbol with its parameters, e.g. ``leaky_relu(0.01)``."""
-        if not self.params:
+        """The symbol with its parameters, e.g. ``leaky_relu(0.01)``.
+
+        A spec with its own ``symbol`` (``**2``, ``Σ w·x + b``) is shown as just that.
+        """
+        if not self.params or self.symbol != self.name:
             return self.symbol
         return f"{self.symbol}({', '.join(f'{v:g}' if isinstance(v, float) else str(v) for _, v in self.params)})"
 

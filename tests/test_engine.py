@@ -754,3 +754,21 @@ def test_failed_backward_leaves_every_grad_unchanged(own_table):
             with mode():
                 z.backward()
         assert [n.grad for n in nodes] == before
+
+
+def test_no_grad_and_detect_anomaly_work_as_bare_decorators():
+    @no_grad
+    def double(v):
+        return v * 2
+
+    @detect_anomaly
+    def blow_up(v):
+        return v * math.inf
+
+    x = Value(1.5)
+    y = double(x)
+    assert y.op == "" and y.parents == () and y.data == 3.0
+    assert (x * 2).op == "*"  # recording is back on after the call
+    with pytest.raises(FloatingPointError):
+        blow_up(x)
+    assert math.isinf((x * math.inf).data)  # and anomaly mode is off again
