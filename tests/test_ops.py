@@ -517,6 +517,19 @@ def test_docs_check_mode(tmp_path):
     from micrograd_plus import _docs
 
     target = tmp_path / "ops.md"
-    assert _docs.main(["--check", "--path", str(target)]) == 1
-    assert _docs.main(["--path", str(target)]) == 0
-    assert _docs.main(["--check", "--path", str(target)]) == 0
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\n{_docs.README_START}\nstale\n{_docs.README_END}\n\nrest\n")
+    paths = ["--path", str(target), "--readme", str(readme)]
+    assert _docs.main(["--check", *paths]) == 1
+    assert _docs.main(paths) == 0
+    assert _docs.main(["--check", *paths]) == 0
+    text = readme.read_text()
+    assert "stale" not in text and text.endswith("\n\nrest\n")
+    assert "| `x.tanh()` | `tanh` | y = tanh x;  dy/dx = 1 - y^2 |" in text
+
+
+def test_readme_ops_table_is_up_to_date():
+    from micrograd_plus import _docs
+
+    text = _docs.README_PATH.read_text(encoding="utf-8")
+    assert text == _docs.sync_readme(text), "README's ops table is stale: run python -m micrograd_plus._docs"
