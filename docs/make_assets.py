@@ -19,9 +19,9 @@ DPI = "96"
 
 def neuron() -> tuple[Value, list[Value]]:
     """a = tanh(x1 w1 + x2 w2 + b): the neuron of the lecture, with its parameters."""
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
+    x1, x2 = Value(1.5, "x1"), Value(-0.5, "x2")
+    w1, w2 = Value(0.8, "w1"), Value(-1.2, "w2")
+    b = Value(-1.3, "b")
     z = x1 * w1 + x2 * w2 + b
     z.label = "z"
     a = z.tanh()

@@ -19,9 +19,11 @@ def test_readme_examples_run(tmp_path, monkeypatch, capsys):
     namespace: dict = {}
     for block in blocks:
         exec(compile(block, str(README), "exec"), namespace)
-    # The ten-line example: a = tanh(w·x + b) at the classic point a = 1/sqrt(2).
-    assert abs(namespace["a"].data - 0.5**0.5) < 1e-9
-    assert abs(namespace["w1"].grad - 1.0) < 1e-6 and abs(namespace["x1"].grad + 1.5) < 1e-6
+    # The ten-line example: a = tanh(z) with z = 0.5, and BP4-style grads x·(1 − a²), w·(1 − a²).
+    a = namespace["a"].data
+    assert abs(a - 0.46211715726000974) < 1e-12
+    assert abs(namespace["w1"].grad - 1.5 * (1 - a * a)) < 1e-12
+    assert abs(namespace["x1"].grad - 0.8 * (1 - a * a)) < 1e-12
     # The higher-order example: 3x^2 and 6x at x = 0.5.
     assert namespace["dy"].data == 0.75 and namespace["d2y"].data == 3.0
     # The training example reaches what the demo promises.
