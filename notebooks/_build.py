@@ -156,8 +156,8 @@ def _nb01() -> list[tuple[str, str]]:
         The same walk as pictures: the graph after 1, 2 and 3 steps. `#n` is a node's place in
         the backward order. The node visited at this step is framed red, with what it adds to
         each parent written on the edges; nodes already visited are framed green. A grad marked
-        "(so far)" is a partial sum still waiting for contributions, and "?" means nothing has
-        reached that node yet.
+        "(so far)" is the sum of the contributions the node has received up to this step (it has
+        not been visited yet, so more may come), and "?" means nothing has reached it yet.
         """),
         code("""
         from micrograd_plus.viz import draw_step
