@@ -95,10 +95,10 @@ def _nb01() -> list[tuple[str, str]]:
         $$e = a \cdot b, \qquad d = e + c, \qquad \mathcal{L} = d \cdot f .$$
         """),
         code("""
-        a = Value(2.0, label="a")
-        b = Value(-3.0, label="b")
-        c = Value(10.0, label="c")
-        f = Value(-2.0, label="f")
+        a = Value(3.0, label="a")
+        b = Value(-1.5, label="b")
+        c = Value(2.0, label="c")
+        f = Value(4.0, label="f")
         e = a * b;  e.label = "e"
         d = e + c;  d.label = "d"
         L = d * f;  L.label = "L"
@@ -119,13 +119,13 @@ def _nb01() -> list[tuple[str, str]]:
         Each operation only needs its **local** derivative, the derivative of its output
         with respect to each operand:
 
-        * $\mathcal{L} = d \cdot f$: $\ \partial \mathcal{L}/\partial d = f = -2$ and
-          $\partial \mathcal{L}/\partial f = d = 4$;
+        * $\mathcal{L} = d \cdot f$: $\ \partial \mathcal{L}/\partial d = f = 4$ and
+          $\partial \mathcal{L}/\partial f = d = -2.5$;
         * $d = e + c$: local derivatives 1 and 1, so
           $\partial \mathcal{L}/\partial e = \partial \mathcal{L}/\partial c
-          = \partial \mathcal{L}/\partial d \cdot 1 = -2$;
-        * $e = a \cdot b$: $\ \partial \mathcal{L}/\partial a = \partial \mathcal{L}/\partial e \cdot b = 6$
-          and $\partial \mathcal{L}/\partial b = \partial \mathcal{L}/\partial e \cdot a = -4$.
+          = \partial \mathcal{L}/\partial d \cdot 1 = 4$;
+        * $e = a \cdot b$: $\ \partial \mathcal{L}/\partial a = \partial \mathcal{L}/\partial e \cdot b = -6$
+          and $\partial \mathcal{L}/\partial b = \partial \mathcal{L}/\partial e \cdot a = 12$.
 
         The rule applied at every node $y = \text{op}(x_1, \dots, x_k)$ is always the same:
 
