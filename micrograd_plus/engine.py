@@ -189,18 +189,23 @@ class Value:
         return self.data
 
     # Comparisons look at ``data`` (they are not recorded). Equality stays identity, so
-    # Values can be dict keys and set members, as the graph algorithms need.
+    # Values can be dict keys and set members, as the graph algorithms need. Anything
+    # but a Value or a number gets Python's own TypeError (NotImplemented).
     def __lt__(self, other: Any) -> bool:
-        return self.data < value_of(other)
+        other = _lift(other)
+        return NotImplemented if other is NotImplemented else self.data < other.data
 
     def __le__(self, other: Any) -> bool:
-        return self.data <= value_of(other)
+        other = _lift(other)
+        return NotImplemented if other is NotImplemented else self.data <= other.data
 
     def __gt__(self, other: Any) -> bool:
-        return self.data > value_of(other)
+        other = _lift(other)
+        return NotImplemented if other is NotImplemented else self.data > other.data
 
     def __ge__(self, other: Any) -> bool:
-        return self.data >= value_of(other)
+        other = _lift(other)
+        return NotImplemented if other is NotImplemented else self.data >= other.data
 
     __hash__ = object.__hash__
 
@@ -421,15 +426,6 @@ class Value:
                 node.grad += g
 
 
-def value_of(x: Any) -> float:
-    """``x.data`` for a Value, ``x`` for a number (used by comparisons)."""
-    if isinstance(x, Value):
-        return x.data
-    if isinstance(x, numbers.Real):
-        return x  # type: ignore[return-value]
-    raise TypeError(f"Cannot compare a Value with {type(x).__name__}.")
-
-
 def _param(op: str, name: str, x: Any) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{op}: {name} must be a number, got {type(x).__name__}.")
@@ -548,9 +544,11 @@ def topological_order(root: Value) -> list[Value]:
 def _backprop(root: Value, seed: Any, create_graph: bool) -> dict[Value, Any]:
     """dL/d(node) for every node reachable from ``root``, with dL/d(root) = ``seed``.
 
-    The single place that applies the chain rule. With ``create_graph=False`` the
-    gradients are floats; with ``True`` they are ``Value``s recorded as a graph
-    (``local_grads`` is then called with the nodes themselves, not their data).
+    The reference form of the chain rule, used by ``grad()`` and, under
+    ``detect_anomaly``, by ``backward()`` (whose normal path is the same loop run on
+    the ``.grad`` slots, for speed; the tests check the two agree). With
+    ``create_graph=False`` the gradients are floats; with ``True`` they are ``Value``s
+    recorded as a graph (``local_grads`` is then called with the nodes themselves).
     """
     order = topological_order(root)
     grads: dict[Value, Any] = {root: seed}
