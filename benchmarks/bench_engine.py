@@ -270,10 +270,14 @@ def main(argv: list[str] | None = None) -> int:
     n_ops = ops_in_graph(n_chains)
 
     print(f"micrograd_plus vs micrograd 0.1.0 - Python {sys.version.split()[0]}, gc on, CPU time")
-    print(f"graph: {n_ops:,} ops in {n_chains:,} chains of x = act(x*a + b) over "
-          f"{N_LEAVES} shared leaves, summed by a balanced + tree")
-    print("micrograd gets a closure-based tanh written like its own relu; "
-          f"best of {args.repeat} fresh processes per figure\n")
+    print(
+        f"graph: {n_ops:,} ops in {n_chains:,} chains of x = act(x*a + b) over "
+        f"{N_LEAVES} shared leaves, summed by a balanced + tree"
+    )
+    print(
+        "micrograd gets a closure-based tanh written like its own relu; "
+        f"best of {args.repeat} fresh processes per figure\n"
+    )
 
     best: dict[str, dict[str, float]] = {}
     for engine in ENGINES:
@@ -306,25 +310,76 @@ def main(argv: list[str] | None = None) -> int:
 
     r_build = mp["build"] / mg["build"]
     r_back = mp["backward"] / mg["backward"]
-    row("build (ns/op)", f"{mg['build']:,.0f}", f"{mp['build']:,.0f}", f"{r_build:.3f}x",
-        f"<= {BUILD_TARGET:.2f}x", r_build <= BUILD_TARGET)
-    row("backward (ns/op)", f"{mg['backward']:,.0f}", f"{mp['backward']:,.0f}", f"{r_back:.3f}x",
-        f"<= {BACKWARD_TARGET:.2f}x", r_back <= BACKWARD_TARGET)
-    row("backward / build", f"{mg['backward'] / mg['build']:.2f}", f"{mp['backward'] / mp['build']:.2f}",
-        "", "", None)
-    row("memory (bytes/op, tracemalloc)", f"{mg['memory']:,.0f}", f"{mp['memory']:,.0f}",
-        f"{mp['memory'] / mg['memory']:.3f}x", f"<= {MEMORY_TARGET:.0f} B", mp["memory"] <= MEMORY_TARGET)
-    row("  ... after backward() (grads filled)", f"{mg['memory_bw']:,.0f}", f"{mp['memory_bw']:,.0f}",
-        f"{mp['memory_bw'] / mg['memory_bw']:.3f}x", "", None)
-    row("  ... freed by `del root` alone (no gc run)", f"{mg['freed']:.0%}", f"{mp['freed']:.0%}",
-        "", "", None)
+    row(
+        "build (ns/op)",
+        f"{mg['build']:,.0f}",
+        f"{mp['build']:,.0f}",
+        f"{r_build:.3f}x",
+        f"<= {BUILD_TARGET:.2f}x",
+        r_build <= BUILD_TARGET,
+    )
+    row(
+        "backward (ns/op)",
+        f"{mg['backward']:,.0f}",
+        f"{mp['backward']:,.0f}",
+        f"{r_back:.3f}x",
+        f"<= {BACKWARD_TARGET:.2f}x",
+        r_back <= BACKWARD_TARGET,
+    )
+    row(
+        "backward / build",
+        f"{mg['backward'] / mg['build']:.2f}",
+        f"{mp['backward'] / mp['build']:.2f}",
+        "",
+        "",
+        None,
+    )
+    row(
+        "memory (bytes/op, tracemalloc)",
+        f"{mg['memory']:,.0f}",
+        f"{mp['memory']:,.0f}",
+        f"{mp['memory'] / mg['memory']:.3f}x",
+        f"<= {MEMORY_TARGET:.0f} B",
+        mp["memory"] <= MEMORY_TARGET,
+    )
+    row(
+        "  ... after backward() (grads filled)",
+        f"{mg['memory_bw']:,.0f}",
+        f"{mp['memory_bw']:,.0f}",
+        f"{mp['memory_bw'] / mg['memory_bw']:.3f}x",
+        "",
+        None,
+    )
+    row(
+        "  ... freed by `del root` alone (no gc run)",
+        f"{mg['freed']:.0%}",
+        f"{mp['freed']:.0%}",
+        "",
+        "",
+        None,
+    )
     mg_depth = f"{good:,} (fails at {bad:,})" if bad > 0 else f">= {good:,}"
-    row("deepest chain that back-propagates", mg_depth,
-        f">= {DEEP:,}" if deep.get("ok") else deep.get("error", "failed"), "", "", None)
-    deep_text = (f"{deep_s:.2f} s ({deep['build_s']:.2f} + {deep['backward_s']:.2f})"
-                 if deep.get("ok") else deep.get("error", "failed"))
-    row(f"depth {DEEP:,}: build + backward", "RecursionError", deep_text, "",
-        f"<= {DEEP_TARGET:.0f} s", deep_s <= DEEP_TARGET)
+    row(
+        "deepest chain that back-propagates",
+        mg_depth,
+        f">= {DEEP:,}" if deep.get("ok") else deep.get("error", "failed"),
+        "",
+        "",
+        None,
+    )
+    deep_text = (
+        f"{deep_s:.2f} s ({deep['build_s']:.2f} + {deep['backward_s']:.2f})"
+        if deep.get("ok")
+        else deep.get("error", "failed")
+    )
+    row(
+        f"depth {DEEP:,}: build + backward",
+        "RecursionError",
+        deep_text,
+        "",
+        f"<= {DEEP_TARGET:.0f} s",
+        deep_s <= DEEP_TARGET,
+    )
 
     header = ("", "micrograd", "micrograd_plus", "ratio", "target", "")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(6)]

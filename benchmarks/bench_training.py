@@ -168,9 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     tasks = args.task or list(TASKS)
-    print(f"one training epoch, micrograd_plus vs micrograd 0.1.0 - Python {sys.version.split()[0]}, "
-          f"gc on, {args.epochs} epochs back to back per engine in its own process; "
-          "median epoch, CPU seconds\n")
+    print(
+        f"one training epoch, micrograd_plus vs micrograd 0.1.0 - Python {sys.version.split()[0]}, "
+        f"gc on, {args.epochs} epochs back to back per engine in its own process; "
+        "median epoch, CPU seconds\n"
+    )
     header = ("task", "micrograd (s)", "micrograd_plus (s)", "ratio", "target", "")
     rows = []
     for task in tasks:
@@ -178,12 +180,23 @@ def main(argv: list[str] | None = None) -> int:
         mg = statistics.median(res["micrograd"]["cpu"])
         mp = statistics.median(res["micrograd_plus"]["cpu"])
         ratio = mp / mg
-        rows.append((task, f"{mg:.3f}", f"{mp:.4f}", f"{ratio:.3f}x", f"<= {TARGET:.2f}x",
-                     "PASS" if ratio <= TARGET else "FAIL"))
+        rows.append(
+            (
+                task,
+                f"{mg:.3f}",
+                f"{mp:.4f}",
+                f"{ratio:.3f}x",
+                f"<= {TARGET:.2f}x",
+                "PASS" if ratio <= TARGET else "FAIL",
+            )
+        )
         for engine in ENGINES:
             r = res[engine]
-            print(f"  {task:9s} {engine:15s} epochs (CPU s): " + " ".join(f"{t:.4f}" for t in r["cpu"])
-                  + f"   loss {r['loss'][0]:.4f} -> {r['loss'][-1]:.4f}")
+            print(
+                f"  {task:9s} {engine:15s} epochs (CPU s): "
+                + " ".join(f"{t:.4f}" for t in r["cpu"])
+                + f"   loss {r['loss'][0]:.4f} -> {r['loss'][-1]:.4f}"
+            )
     print()
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(6)]
     for r in [header, *rows]:

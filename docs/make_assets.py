@@ -40,7 +40,9 @@ def graphs() -> list[Path]:
     a, params = neuron()
     a.backward()
     full = viz.draw_dot(
-        a, params=params, show_order=True,
+        a,
+        params=params,
+        show_order=True,
         title="a = tanh(x1·w1 + x2·w2 + b): data, grad = ∂a/∂node, and #k = backward order",
     )
     a, params = neuron()  # fresh grads: the step picture computes its own partial sums
@@ -55,8 +57,9 @@ def plots() -> list[Path]:
     # Decision boundary and history of a small MLP trained on two moons.
     X, y = data.make_moons(n_samples=100, noise=0.1, seed=0)
     model = nn.MLP(2, [16, 16, 1], rng=0)
-    history = train.fit(model, X, y, "hinge", optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
-                        epochs=60, progress=False)
+    history = train.fit(
+        model, X, y, "hinge", optim.SGD(model.parameters(), lr=0.1, momentum=0.9), epochs=60, progress=False
+    )
     fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 4.5))
     viz.plot_decision_boundary(model, X, y, ax=left, resolution=80)
     viz.plot_history(history, ax=right, title="training: hinge loss and accuracy per epoch")
@@ -78,7 +81,11 @@ def plots() -> list[Path]:
             "heavy ball (α = 0.9, β = 0.5)": lambda p: optim.SGD(p, lr=0.9, momentum=0.5),
             "Nesterov (α = 0.6, β = 0.5)": lambda p: optim.SGD(p, lr=0.6, momentum=0.5, nesterov=True),
         },
-        start=(-9.0, 1.5), steps=25, minimum=(0.0, 0.0), ax=left, ylim=(-2.0, 2.0),
+        start=(-9.0, 1.5),
+        steps=25,
+        minimum=(0.0, 0.0),
+        ax=left,
+        ylim=(-2.0, 2.0),
         title="narrow valley f = θ₁²/20 + θ₂²: GD jitters",
     )
 
@@ -86,8 +93,15 @@ def plots() -> list[Path]:
         return 1.0 - (-(t1 * t1 + 4.0 * t2 * t2) / 8.0).exp()
 
     viz.plot_optimizer_paths(
-        plateau, start=(-6.0, 1.5), lr=1.2, momentum=0.9, steps=50, minimum=(0.0, 0.0), ax=right,
-        xlim=(-7.0, 3.0), ylim=(-2.0, 2.5),
+        plateau,
+        start=(-6.0, 1.5),
+        lr=1.2,
+        momentum=0.9,
+        steps=50,
+        minimum=(0.0, 0.0),
+        ax=right,
+        xlim=(-7.0, 3.0),
+        ylim=(-2.0, 2.5),
         title="plateau f = 1 − exp(−(θ₁² + 4θ₂²)/8): GD crawls",
     )
     fig.tight_layout()

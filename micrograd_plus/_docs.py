@@ -128,7 +128,7 @@ def render() -> str:
         lines.append(f"| `ops.{factory.__name__}` | `{_cell(_call(example))}` | `{param}` |")
     lines += [
         "",
-        "`x.gelu(approximate=\"tanh\")` uses its own entry, `ops.GELU_TANH`:",
+        '`x.gelu(approximate="tanh")` uses its own entry, `ops.GELU_TANH`:',
         "",
         _HEADER,
         _row(ops.GELU_TANH),
@@ -166,7 +166,7 @@ def sync_readme(text: str) -> str:
     start, end = text.find(README_START), text.find(README_END)
     if start < 0 or end < start:
         raise ValueError(f"README has no generated ops table ({README_START!r} ... {README_END!r}).")
-    return text[:start] + render_readme_table() + text[end + len(README_END):]
+    return text[:start] + render_readme_table() + text[end + len(README_END) :]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,8 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.readme.exists():
         wanted[args.readme] = sync_readme(args.readme.read_text(encoding="utf-8"))
     stale = [
-        path for path, text in wanted.items()
-        if not path.exists() or path.read_text(encoding="utf-8") != text
+        path for path, text in wanted.items() if not path.exists() or path.read_text(encoding="utf-8") != text
     ]
     if args.check:
         for path in stale:

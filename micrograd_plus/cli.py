@@ -122,8 +122,16 @@ def train_demo(
     result = build_demo(config) if built is None else built
     optimizer = make_optimizer(config.optimizer, result.model.parameters(), lr=config.lr)
     result.history = fit(
-        result.model, result.X, result.y, result.loss, optimizer, config.epochs, config.batch_size,
-        seed=config.seed, l2=config.l2, progress=progress,
+        result.model,
+        result.X,
+        result.y,
+        result.loss,
+        optimizer,
+        config.epochs,
+        config.batch_size,
+        seed=config.seed,
+        l2=config.l2,
+        progress=progress,
     )
     result.accuracy = accuracy(result.model, result.X, result.y, loss=result.loss)
     return result
@@ -150,7 +158,8 @@ def write_neuron_graph(result: DemoResult, out: Path) -> list[Path]:
     a.backward()
     activation = result.config.activation
     source = to_dot(
-        a, params=neuron.parameters(),
+        a,
+        params=neuron.parameters(),
         title=f"one neuron: a = {activation}(w·x + b) on the first sample; grad = ∂a/∂node",
     )
     result.model.zero_grad()  # leave the trained model as training left it
@@ -268,18 +277,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--samples", type=_positive_int, default=d.samples, help="number of points")
     demo.add_argument("--noise", type=_non_negative_float, default=d.noise, help="std of the data noise")
     demo.add_argument(
-        "--hidden", type=_hidden_sizes, default=d.hidden, metavar="SIZES",
+        "--hidden",
+        type=_hidden_sizes,
+        default=d.hidden,
+        metavar="SIZES",
         help="hidden layer sizes, comma separated (e.g. 16,16; '' for a linear model)",
     )
     demo.add_argument("--activation", choices=ACTIVATIONS, default=d.activation, help="hidden activation")
     demo.add_argument(
-        "--loss", choices=LOSS_CHOICES, default=d.loss,
+        "--loss",
+        choices=LOSS_CHOICES,
+        default=d.loss,
         help="auto = hinge for two classes, cross_entropy for more",
     )
     demo.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=d.optimizer, help="optimizer")
     demo.add_argument("--lr", type=_positive_float, default=d.lr, help="learning rate α")
     demo.add_argument(
-        "--batch-size", type=_batch_size, default=d.batch_size, metavar="N",
+        "--batch-size",
+        type=_batch_size,
+        default=d.batch_size,
+        metavar="N",
         help="samples per step: 'full' = full-batch GD, 1 = SGD",
     )
     demo.add_argument("--epochs", type=_positive_int, default=d.epochs, help="passes over the data")
@@ -316,11 +333,16 @@ def run_demo(args: argparse.Namespace) -> int:
     batch = "full batch" if config.batch_size is None else f"batch size {config.batch_size}"
     try:
         built = build_demo(config)
-        print(f"data:      {config.dataset}, {config.samples} points, noise {config.noise:g}, "
-              f"seed {config.seed}")
+        print(
+            f"data:      {config.dataset}, {config.samples} points, noise {config.noise:g}, "
+            f"seed {config.seed}"
+        )
         print(f"model:     {built.model!r}")
-        print(f"training:  {config.epochs} epochs, {config.optimizer} lr={config.lr:g}, {batch}, "
-              f"{built.loss} loss + {config.l2:g}·L2", flush=True)
+        print(
+            f"training:  {config.epochs} epochs, {config.optimizer} lr={config.lr:g}, {batch}, "
+            f"{built.loss} loss + {config.l2:g}·L2",
+            flush=True,
+        )
         out.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         result = train_demo(config, progress=not args.no_progress, built=built)

@@ -148,8 +148,7 @@ def make_circles(
     n_outer, n_inner = n // 2, n - n // 2
     X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, 2 * math.pi, n_outer, endpoint=False)]
     X += [
-        [r_in * math.cos(t), r_in * math.sin(t)]
-        for t in _linspace(0.0, 2 * math.pi, n_inner, endpoint=False)
+        [r_in * math.cos(t), r_in * math.sin(t)] for t in _linspace(0.0, 2 * math.pi, n_inner, endpoint=False)
     ]
     y = [0] * n_outer + [1] * n_inner
     return _finish(X, y, noise, rng, shuffle)

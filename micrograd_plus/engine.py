@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
 from typing import Any
@@ -24,13 +25,37 @@ from typing import Any
 from . import ops
 from .ops import OpSpec
 
-__all__ = ["Value", "apply", "detect_anomaly", "grad", "no_grad", "topological_order"]
+__all__ = ["TraceError", "Value", "apply", "detect_anomaly", "grad", "no_grad", "topological_order"]
 
 # Global switches, read on every op. Plain module globals: the cheapest lookup there is.
 _recording = True
 _anomaly = False
 
 _DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+
+
+class TraceError(TypeError):
+    """What a tape cannot replay: a branch on a Value's data, or an op with no array form.
+
+    Raised by :func:`micrograd_plus.trace` (and, while a trace is being recorded, by a
+    comparison, ``bool()`` or ``float()`` of a ``Value``).
+    """
+
+
+# Per-thread state that only the tracer sets: comparisons and float() check it, the op
+# fast path never does.
+_trace_state = threading.local()
+
+
+def _check_not_tracing(what: str) -> None:
+    if getattr(_trace_state, "active", False):
+        raise TraceError(
+            f"{what} of a Value inside a traced function: a tape records the ops, not the "
+            "branch its data took, so it cannot replay this on other inputs. Express the "
+            "branch with ops (relu, abs, leaky_relu, ...) or run the function eagerly."
+        )
+
+
 _ADD, _SUB, _MUL = ops.ADD, ops.SUB, ops.MUL
 
 
@@ -48,9 +73,7 @@ def _as_float(data: Any) -> float:
     shape = getattr(data, "shape", None)
     what = f"{type(data).__name__} with shape {shape}" if shape is not None else type(data).__name__
     hint = " Use the Value itself, or its .data." if isinstance(data, Value) else ""
-    raise TypeError(
-        f"Value() expects an int, float or bool, got {what}: {data!r:.60}.{hint}"
-    )
+    raise TypeError(f"Value() expects an int, float or bool, got {what}: {data!r:.60}.{hint}")
 
 
 def _lift(x: Any) -> Value:
@@ -186,24 +209,39 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
+        if _trace_state.__dict__:
+            _check_not_tracing("float()")
         return self.data
+
+    def __bool__(self) -> bool:
+        if _trace_state.__dict__:
+            _check_not_tracing("bool()")
+        return True
 
     # Comparisons look at ``data`` (they are not recorded). Equality stays identity, so
     # Values can be dict keys and set members, as the graph algorithms need. Anything
     # but a Value or a number gets Python's own TypeError (NotImplemented).
     def __lt__(self, other: Any) -> bool:
+        if _trace_state.__dict__:
+            _check_not_tracing("a comparison (<)")
         other = _lift(other)
         return NotImplemented if other is NotImplemented else self.data < other.data
 
     def __le__(self, other: Any) -> bool:
+        if _trace_state.__dict__:
+            _check_not_tracing("a comparison (<=)")
         other = _lift(other)
         return NotImplemented if other is NotImplemented else self.data <= other.data
 
     def __gt__(self, other: Any) -> bool:
+        if _trace_state.__dict__:
+            _check_not_tracing("a comparison (>)")
         other = _lift(other)
         return NotImplemented if other is NotImplemented else self.data > other.data
 
     def __ge__(self, other: Any) -> bool:
+        if _trace_state.__dict__:
+            _check_not_tracing("a comparison (>=)")
         other = _lift(other)
         return NotImplemented if other is NotImplemented else self.data >= other.data
 
@@ -658,9 +696,7 @@ def is_anomaly_enabled() -> bool:
 
 
 def _describe(spec: OpSpec, parents: Iterable[Value], node: Value) -> str:
-    operands = ", ".join(
-        f"{p.label}={_fmt(p.data)}" if p.label else _fmt(p.data) for p in parents
-    )
+    operands = ", ".join(f"{p.label}={_fmt(p.data)}" if p.label else _fmt(p.data) for p in parents)
     label = node.label or "<no label>"
     return f"op {spec.label!r} with operands ({operands}), node label {label!r}"
 

@@ -482,7 +482,11 @@ class Layer(Module):
     def config(self) -> dict[str, Any]:
         bias = self.neurons[0].b is not None
         return {
-            "type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation, "bias": bias,
+            "type": "Layer",
+            "nin": self.nin,
+            "nout": self.nout,
+            "activation": self.activation,
+            "bias": bias,
         }
 
     def __repr__(self) -> str:
@@ -532,8 +536,12 @@ class MLP(Module):
         last = len(self.nouts) - 1
         self.layers = [
             Layer(
-                sizes[i], sizes[i + 1], self.activation if i < last else self.output_activation, gen,
-                bias=bias, init=self.init,
+                sizes[i],
+                sizes[i + 1],
+                self.activation if i < last else self.output_activation,
+                gen,
+                bias=bias,
+                init=self.init,
             )
             for i in range(len(self.nouts))
         ]

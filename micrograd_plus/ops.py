@@ -252,42 +252,62 @@ def register(spec: OpSpec) -> OpSpec:
 # Arithmetic
 # --------------------------------------------------------------------------------------
 
-ADD = register(OpSpec(
-    name="+", arity=2, forward=operator.add,
-    local_grads=lambda a, b, out: (1.0, 1.0),
-    formula="y = a + b;  dy/da = 1,  dy/db = 1",
-    method="__add__",
-))
+ADD = register(
+    OpSpec(
+        name="+",
+        arity=2,
+        forward=operator.add,
+        local_grads=lambda a, b, out: (1.0, 1.0),
+        formula="y = a + b;  dy/da = 1,  dy/db = 1",
+        method="__add__",
+    )
+)
 
-SUB = register(OpSpec(
-    name="-", arity=2, forward=operator.sub,
-    local_grads=lambda a, b, out: (1.0, -1.0),
-    formula="y = a - b;  dy/da = 1,  dy/db = -1  (a primitive: one node instead of a + (-b))",
-    method="__sub__",
-))
+SUB = register(
+    OpSpec(
+        name="-",
+        arity=2,
+        forward=operator.sub,
+        local_grads=lambda a, b, out: (1.0, -1.0),
+        formula="y = a - b;  dy/da = 1,  dy/db = -1  (a primitive: one node instead of a + (-b))",
+        method="__sub__",
+    )
+)
 
-MUL = register(OpSpec(
-    name="*", arity=2, forward=operator.mul,
-    local_grads=lambda a, b, out: (b, a),
-    formula="y = a * b;  dy/da = b,  dy/db = a",
-    method="__mul__",
-))
+MUL = register(
+    OpSpec(
+        name="*",
+        arity=2,
+        forward=operator.mul,
+        local_grads=lambda a, b, out: (b, a),
+        formula="y = a * b;  dy/da = b,  dy/db = a",
+        method="__mul__",
+    )
+)
 
-DIV = register(OpSpec(
-    name="/", arity=2, forward=operator.truediv,
-    local_grads=lambda a, b, out: (1.0 / b, -out / b),
-    formula="y = a / b;  dy/da = 1/b,  dy/db = -a/b^2 = -y/b  (a primitive: exact IEEE division)",
-    domain=(_DEFAULT_DOMAIN, Interval(-5.0, 5.0, avoid=(0.0,), margin=0.2)),
-    method="__truediv__",
-))
+DIV = register(
+    OpSpec(
+        name="/",
+        arity=2,
+        forward=operator.truediv,
+        local_grads=lambda a, b, out: (1.0 / b, -out / b),
+        formula="y = a / b;  dy/da = 1/b,  dy/db = -a/b^2 = -y/b  (a primitive: exact IEEE division)",
+        domain=(_DEFAULT_DOMAIN, Interval(-5.0, 5.0, avoid=(0.0,), margin=0.2)),
+        method="__truediv__",
+    )
+)
 
-NEG = register(OpSpec(
-    name="neg", arity=1, forward=operator.neg,
-    local_grads=lambda x, out: (-1.0,),
-    symbol="-",
-    formula="y = -x;  dy/dx = -1",
-    method="__neg__",
-))
+NEG = register(
+    OpSpec(
+        name="neg",
+        arity=1,
+        forward=operator.neg,
+        local_grads=lambda x, out: (-1.0,),
+        symbol="-",
+        formula="y = -x;  dy/dx = -1",
+        method="__neg__",
+    )
+)
 
 
 def _pow(x: float, y: float) -> float:
@@ -320,13 +340,17 @@ def _pow_exponent_grad(x: Any, out: Any) -> Any:
     return 0.0 if xv == 0.0 else math.nan
 
 
-POW = register(OpSpec(
-    name="**", arity=2, forward=_pow,
-    local_grads=lambda x, y, out: (_pow_base_grad(x, y), _pow_exponent_grad(x, out)),
-    formula="y = a^b;  dy/da = b a^(b-1),  dy/db = a^b ln a",
-    domain=(Interval(0.1, 4.0), Interval(-3.0, 3.0)),
-    method="__pow__",
-))
+POW = register(
+    OpSpec(
+        name="**",
+        arity=2,
+        forward=_pow,
+        local_grads=lambda x, y, out: (_pow_base_grad(x, y), _pow_exponent_grad(x, out)),
+        formula="y = a^b;  dy/da = b a^(b-1),  dy/db = a^b ln a",
+        domain=(Interval(0.1, 4.0), Interval(-3.0, 3.0)),
+        method="__pow__",
+    )
+)
 
 
 def _pow_const_domain(c: float) -> Interval:
@@ -340,7 +364,8 @@ def _pow_const_domain(c: float) -> Interval:
 def pow_const(exponent: float) -> OpSpec:
     """x ** c for a constant exponent c: no log(x) is needed, so x may be negative."""
     return OpSpec(
-        name="**", arity=1,
+        name="**",
+        arity=1,
         forward=lambda x: _pow(x, exponent),
         local_grads=lambda x, out: (_pow_base_grad(x, exponent),),
         symbol=f"**{exponent:g}",
@@ -355,21 +380,29 @@ def pow_const(exponent: float) -> OpSpec:
 # Elementary functions
 # --------------------------------------------------------------------------------------
 
-EXP = register(OpSpec(
-    name="exp", arity=1, forward=math.exp,
-    local_grads=lambda x, out: (out,),
-    formula="y = e^x;  dy/dx = e^x = y",
-    domain=(Interval(-10.0, 10.0),),
-    method="exp",
-))
+EXP = register(
+    OpSpec(
+        name="exp",
+        arity=1,
+        forward=math.exp,
+        local_grads=lambda x, out: (out,),
+        formula="y = e^x;  dy/dx = e^x = y",
+        domain=(Interval(-10.0, 10.0),),
+        method="exp",
+    )
+)
 
-LOG = register(OpSpec(
-    name="log", arity=1, forward=math.log,
-    local_grads=lambda x, out: (1.0 / x,),
-    formula="y = ln x  (x > 0);  dy/dx = 1/x",
-    domain=(Interval(0.05, 20.0),),
-    method="log",
-))
+LOG = register(
+    OpSpec(
+        name="log",
+        arity=1,
+        forward=math.log,
+        local_grads=lambda x, out: (1.0 / x,),
+        formula="y = ln x  (x > 0);  dy/dx = 1/x",
+        domain=(Interval(0.05, 20.0),),
+        method="log",
+    )
+)
 
 
 def _sqrt_grad(x: Any, out: Any) -> Any:
@@ -377,44 +410,64 @@ def _sqrt_grad(x: Any, out: Any) -> Any:
     return 0.5 / out if value_of(out) != 0.0 else math.copysign(math.inf, value_of(out))
 
 
-SQRT = register(OpSpec(
-    name="sqrt", arity=1, forward=math.sqrt,
-    local_grads=lambda x, out: (_sqrt_grad(x, out),),
-    formula="y = sqrt(x)  (x >= 0);  dy/dx = 1 / (2 sqrt(x)) = 1/(2y)",
-    domain=(Interval(0.05, 20.0),),
-    method="sqrt",
-))
+SQRT = register(
+    OpSpec(
+        name="sqrt",
+        arity=1,
+        forward=math.sqrt,
+        local_grads=lambda x, out: (_sqrt_grad(x, out),),
+        formula="y = sqrt(x)  (x >= 0);  dy/dx = 1 / (2 sqrt(x)) = 1/(2y)",
+        domain=(Interval(0.05, 20.0),),
+        method="sqrt",
+    )
+)
 
-ABS = register(OpSpec(
-    name="abs", arity=1, forward=abs,
-    local_grads=lambda x, out: (1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0),),
-    symbol="|x|",
-    formula="y = |x|;  dy/dx = sign(x), 0 at x = 0",
-    kinks=(0.0,),
-    domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
-    method="abs",
-))
+ABS = register(
+    OpSpec(
+        name="abs",
+        arity=1,
+        forward=abs,
+        local_grads=lambda x, out: (1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0),),
+        symbol="|x|",
+        formula="y = |x|;  dy/dx = sign(x), 0 at x = 0",
+        kinks=(0.0,),
+        domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
+        method="abs",
+    )
+)
 
-SIN = register(OpSpec(
-    name="sin", arity=1, forward=math.sin,
-    local_grads=lambda x, out: (cos(x),),
-    formula="y = sin x;  dy/dx = cos x",
-    method="sin",
-))
+SIN = register(
+    OpSpec(
+        name="sin",
+        arity=1,
+        forward=math.sin,
+        local_grads=lambda x, out: (cos(x),),
+        formula="y = sin x;  dy/dx = cos x",
+        method="sin",
+    )
+)
 
-COS = register(OpSpec(
-    name="cos", arity=1, forward=math.cos,
-    local_grads=lambda x, out: (-sin(x),),
-    formula="y = cos x;  dy/dx = -sin x",
-    method="cos",
-))
+COS = register(
+    OpSpec(
+        name="cos",
+        arity=1,
+        forward=math.cos,
+        local_grads=lambda x, out: (-sin(x),),
+        formula="y = cos x;  dy/dx = -sin x",
+        method="cos",
+    )
+)
 
-ERF = register(OpSpec(
-    name="erf", arity=1, forward=math.erf,
-    local_grads=lambda x, out: (_TWO_OVER_SQRT_PI * exp(-(x * x)),),
-    formula="y = erf x;  dy/dx = 2/sqrt(pi) e^(-x^2)",
-    method="erf",
-))
+ERF = register(
+    OpSpec(
+        name="erf",
+        arity=1,
+        forward=math.erf,
+        local_grads=lambda x, out: (_TWO_OVER_SQRT_PI * exp(-(x * x)),),
+        formula="y = erf x;  dy/dx = 2/sqrt(pi) e^(-x^2)",
+        method="erf",
+    )
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -426,14 +479,18 @@ def _relu(x: float) -> float:
     return 0.0 if x <= 0.0 else x  # NaN stays NaN, as in PyTorch
 
 
-RELU = register(OpSpec(
-    name="relu", arity=1, forward=_relu,
-    local_grads=lambda x, out: (1.0 if x > 0.0 else 0.0,),
-    formula="y = max(x, 0);  dy/dx = 1 if x > 0 else 0  (0 at the kink, as PyTorch)",
-    kinks=(0.0,),
-    domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
-    method="relu",
-))
+RELU = register(
+    OpSpec(
+        name="relu",
+        arity=1,
+        forward=_relu,
+        local_grads=lambda x, out: (1.0 if x > 0.0 else 0.0,),
+        formula="y = max(x, 0);  dy/dx = 1 if x > 0 else 0  (0 at the kink, as PyTorch)",
+        kinks=(0.0,),
+        domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
+        method="relu",
+    )
+)
 
 
 @lru_cache(maxsize=64)
@@ -441,7 +498,8 @@ def leaky_relu_op(negative_slope: float = 0.01) -> OpSpec:
     """leaky_relu with a fixed ``negative_slope``."""
     s = negative_slope
     return OpSpec(
-        name="leaky_relu", arity=1,
+        name="leaky_relu",
+        arity=1,
         forward=lambda x: x if x > 0.0 else x * s,
         local_grads=lambda x, out: (1.0 if x > 0.0 else s,),
         formula="y = x if x > 0 else s x;  dy/dx = 1 if x > 0 else s  (s at the kink)",
@@ -457,7 +515,8 @@ def elu_op(alpha: float = 1.0) -> OpSpec:
     """elu with a fixed ``alpha``."""
     a = alpha
     return OpSpec(
-        name="elu", arity=1,
+        name="elu",
+        arity=1,
         forward=lambda x: x if x > 0.0 else a * math.expm1(x),
         local_grads=lambda x, out: (1.0 if x > 0.0 else a * exp(x),),
         formula="y = x if x > 0 else a (e^x - 1);  dy/dx = 1 if x > 0 else a e^x",
@@ -475,7 +534,8 @@ def celu_op(alpha: float = 1.0) -> OpSpec:
     if a == 0.0:
         raise ValueError("celu: alpha must be non-zero (it divides x), got alpha=0.")
     return OpSpec(
-        name="celu", arity=1,
+        name="celu",
+        arity=1,
         forward=lambda x: x if x > 0.0 else a * math.expm1(x / a),
         local_grads=lambda x, out: (1.0 if x > 0.0 else exp(x / a),),
         formula="y = max(0, x) + min(0, a (e^(x/a) - 1));  dy/dx = 1 if x > 0 else e^(x/a)",
@@ -509,16 +569,22 @@ def _gelu_grad(x: Any, out: Any) -> Any:
     return normal_cdf(x) + _safe_mul(x, _INV_SQRT_2PI * exp(-0.5 * (x * x)))
 
 
-GELU = register(OpSpec(
-    name="gelu", arity=1, forward=lambda x: x * normal_cdf(x),
-    local_grads=lambda x, out: (_gelu_grad(x, out),),
-    formula="y = x Phi(x);  dy/dx = Phi(x) + x phi(x)",
-    method="gelu",
-    params=(("approximate", "none"),),
-))
+GELU = register(
+    OpSpec(
+        name="gelu",
+        arity=1,
+        forward=lambda x: x * normal_cdf(x),
+        local_grads=lambda x, out: (_gelu_grad(x, out),),
+        formula="y = x Phi(x);  dy/dx = Phi(x) + x phi(x)",
+        method="gelu",
+        params=(("approximate", "none"),),
+    )
+)
 
 GELU_TANH = OpSpec(
-    name="gelu", arity=1, forward=_gelu_tanh_forward,
+    name="gelu",
+    arity=1,
+    forward=_gelu_tanh_forward,
     local_grads=lambda x, out: (_gelu_tanh_grad(x, out),),
     formula=(
         "y = x/2 (1 + tanh u),  u = sqrt(2/pi)(x + 0.044715 x^3);  "
@@ -539,7 +605,8 @@ def swish_op(beta: float = 1.0) -> OpSpec:
         return s + _safe_mul(b * x, s * (1.0 - s))
 
     return OpSpec(
-        name="swish", arity=1,
+        name="swish",
+        arity=1,
         forward=lambda x: x * _sigmoid(b * x),
         local_grads=lambda x, out: (grad(x, out),),
         formula="y = x s,  s = sigma(b x);  dy/dx = s + b x s (1 - s)",
@@ -553,28 +620,40 @@ def _silu_grad(x: Any, out: Any) -> Any:
     return s + _safe_mul(x, s * (1.0 - s))
 
 
-SILU = register(OpSpec(
-    name="silu", arity=1, forward=lambda x: x * _sigmoid(x),
-    local_grads=lambda x, out: (_silu_grad(x, out),),
-    formula="y = x sigma(x);  dy/dx = sigma(x) (1 + x (1 - sigma(x)))",
-    method="silu",
-))
+SILU = register(
+    OpSpec(
+        name="silu",
+        arity=1,
+        forward=lambda x: x * _sigmoid(x),
+        local_grads=lambda x, out: (_silu_grad(x, out),),
+        formula="y = x sigma(x);  dy/dx = sigma(x) (1 + x (1 - sigma(x)))",
+        method="silu",
+    )
+)
 
-SIGMOID = register(OpSpec(
-    name="sigmoid", arity=1, forward=_sigmoid,
-    local_grads=lambda x, out: (out * (1.0 - out),),
-    symbol="σ",
-    formula="y = 1 / (1 + e^-x);  dy/dx = y (1 - y)",
-    domain=(Interval(-10.0, 10.0),),
-    method="sigmoid",
-))
+SIGMOID = register(
+    OpSpec(
+        name="sigmoid",
+        arity=1,
+        forward=_sigmoid,
+        local_grads=lambda x, out: (out * (1.0 - out),),
+        symbol="σ",
+        formula="y = 1 / (1 + e^-x);  dy/dx = y (1 - y)",
+        domain=(Interval(-10.0, 10.0),),
+        method="sigmoid",
+    )
+)
 
-TANH = register(OpSpec(
-    name="tanh", arity=1, forward=math.tanh,
-    local_grads=lambda x, out: (1.0 - out * out,),
-    formula="y = tanh x;  dy/dx = 1 - y^2",
-    method="tanh",
-))
+TANH = register(
+    OpSpec(
+        name="tanh",
+        arity=1,
+        forward=math.tanh,
+        local_grads=lambda x, out: (1.0 - out * out,),
+        formula="y = tanh x;  dy/dx = 1 - y^2",
+        method="tanh",
+    )
+)
 
 _SOFTPLUS_THRESHOLD = 20.0  # as torch.nn.functional.softplus: linear above it
 
@@ -585,22 +664,30 @@ def _softplus(x: float) -> float:
     return math.log1p(math.exp(x))
 
 
-SOFTPLUS = register(OpSpec(
-    name="softplus", arity=1, forward=_softplus,
-    local_grads=lambda x, out: (1.0 if x > _SOFTPLUS_THRESHOLD else sigmoid(x),),
-    formula="y = ln(1 + e^x)  (y = x for x > 20, as PyTorch);  dy/dx = sigma(x)",
-    domain=(Interval(-10.0, 10.0),),
-    method="softplus",
-))
+SOFTPLUS = register(
+    OpSpec(
+        name="softplus",
+        arity=1,
+        forward=_softplus,
+        local_grads=lambda x, out: (1.0 if x > _SOFTPLUS_THRESHOLD else sigmoid(x),),
+        formula="y = ln(1 + e^x)  (y = x for x > 20, as PyTorch);  dy/dx = sigma(x)",
+        domain=(Interval(-10.0, 10.0),),
+        method="softplus",
+    )
+)
 
-PRELU = register(OpSpec(
-    name="prelu", arity=2, forward=lambda x, w: x if x > 0.0 else w * x,
-    local_grads=lambda x, w, out: (1.0 if x > 0.0 else w, 0.0 if x > 0.0 else x),
-    formula="y = x if x > 0 else w x;  dy/dx = 1 if x > 0 else w,  dy/dw = 0 if x > 0 else x",
-    kinks=(0.0,),
-    domain=(Interval(-5.0, 5.0, avoid=(0.0,)), Interval(-1.0, 1.0)),
-    method="prelu",
-))
+PRELU = register(
+    OpSpec(
+        name="prelu",
+        arity=2,
+        forward=lambda x, w: x if x > 0.0 else w * x,
+        local_grads=lambda x, w, out: (1.0 if x > 0.0 else w, 0.0 if x > 0.0 else x),
+        formula="y = x if x > 0 else w x;  dy/dx = 1 if x > 0 else w,  dy/dw = 0 if x > 0 else x",
+        kinks=(0.0,),
+        domain=(Interval(-5.0, 5.0, avoid=(0.0,)), Interval(-1.0, 1.0)),
+        method="prelu",
+    )
+)
 
 PARAMETRIZED: dict[str, Callable[..., OpSpec]] = {
     "**": pow_const,
@@ -641,8 +728,10 @@ def dot_op(n: int, bias: bool = True) -> OpSpec:
         forward = lambda *v: sum(map(operator.mul, v[:n], v[n:twice]), 0.0)
         local_grads = lambda *v: (*v[n:twice], *v[:n])
     return OpSpec(
-        name="dot", arity=twice + (1 if bias else 0),
-        forward=forward, local_grads=local_grads,
+        name="dot",
+        arity=twice + (1 if bias else 0),
+        forward=forward,
+        local_grads=local_grads,
         symbol="Σ w·x + b" if bias else "Σ w·x",
         formula="y = sum_i w_i x_i + b;  dy/dw_i = x_i,  dy/dx_i = w_i,  dy/db = 1  (fused for speed)",
         method="",
@@ -657,7 +746,8 @@ def sum_op(n: int) -> OpSpec:
         raise ValueError(f"sum needs at least one operand, got n={n!r}.")
     ones = (1.0,) * n
     return OpSpec(
-        name="sum", arity=n,
+        name="sum",
+        arity=n,
         forward=lambda *v: sum(v, 0.0),
         local_grads=lambda *v: ones,
         symbol="Σ",

@@ -98,9 +98,7 @@ def _collect_params(owner: str, params: Any) -> tuple[Value, ...]:
         raise TypeError(f"{owner}: params must be an iterable of Values, got a single Value; pass [value].")
     if isinstance(params, (str, bytes, dict)) or not isinstance(params, Iterable):
         hint = " Pass model.parameters()." if hasattr(params, "parameters") else ""
-        raise TypeError(
-            f"{owner}: params must be an iterable of Values, got {type(params).__name__}.{hint}"
-        )
+        raise TypeError(f"{owner}: params must be an iterable of Values, got {type(params).__name__}.{hint}")
     items = list(params)
     if not items:
         raise ValueError(

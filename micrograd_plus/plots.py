@@ -34,7 +34,17 @@ __all__ = [
 ]
 
 ACTIVATIONS: tuple[str, ...] = (
-    "relu", "leaky_relu", "elu", "celu", "gelu", "silu", "swish", "sigmoid", "tanh", "softplus", "prelu",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "celu",
+    "gelu",
+    "silu",
+    "swish",
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "prelu",
 )
 """The activations of the gallery, in its order (each a ``Value`` method)."""
 
@@ -156,8 +166,15 @@ def plot_decision_boundary(
     for c in classes:
         pts = [r for r, t in zip(rows, labels) if t == c]
         i = index_of.get(c, 0)
-        ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=18, color=colors[i % len(colors)],
-                   edgecolors="k", linewidths=0.5, label=f"y = {c}")
+        ax.scatter(
+            [p[0] for p in pts],
+            [p[1] for p in pts],
+            s=18,
+            color=colors[i % len(colors)],
+            edgecolors="k",
+            linewidths=0.5,
+            label=f"y = {c}",
+        )
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")
     ax.set_xlim(gx[0], gx[-1])
@@ -244,8 +261,9 @@ def plot_history(
     ax.grid(alpha=0.3)
     if accuracy and len(accuracy) == len(epochs):
         ax2 = ax.twinx()
-        handles += ax2.plot(epochs, accuracy, color="C1", marker="." if len(loss) < 60 else None,
-                            label="accuracy")
+        handles += ax2.plot(
+            epochs, accuracy, color="C1", marker="." if len(loss) < 60 else None, label="accuracy"
+        )
         if val_accuracy and len(val_accuracy) == len(epochs):
             handles += ax2.plot(epochs, val_accuracy, color="C1", linestyle="--", label="validation accuracy")
         ax2.set_ylabel("accuracy")
@@ -302,15 +320,17 @@ def optimizer_path(
         if loss is not None and not isinstance(loss, Value):
             raise TypeError(f"f must return a Value, got {type(loss).__name__}.")
         if loss is None or not math.isfinite(loss.data):
-            warnings.warn(f"optimizer_path: f(θ({k})) is not finite; the path stops after {k} steps.",
-                          stacklevel=2)
+            warnings.warn(
+                f"optimizer_path: f(θ({k})) is not finite; the path stops after {k} steps.", stacklevel=2
+            )
             break
         loss.backward()
         optimizer.step()
         point = tuple(p.data for p in params)
         if not all(math.isfinite(c) for c in point):
-            warnings.warn(f"optimizer_path: θ({k + 1}) left the float range; the path stops there.",
-                          stacklevel=2)
+            warnings.warn(
+                f"optimizer_path: θ({k + 1}) left the float range; the path stops there.", stacklevel=2
+            )
             break
         points.append(point)
     return points
@@ -403,8 +423,15 @@ def plot_optimizer_paths(
         ax.contour(gx, gy, z, levels=marks, cmap="viridis", linewidths=0.8, alpha=0.8)
     for i, (name, pts) in enumerate(paths):
         px, py = [p[0] for p in pts], [p[1] for p in pts]
-        ax.plot(px, py, "-o", color=f"C{(i + 1) % 10}", markersize=2.5, linewidth=1.3,
-                label=f"{name} ({len(pts) - 1} steps)")
+        ax.plot(
+            px,
+            py,
+            "-o",
+            color=f"C{(i + 1) % 10}",
+            markersize=2.5,
+            linewidth=1.3,
+            label=f"{name} ({len(pts) - 1} steps)",
+        )
         ax.plot(px[-1:], py[-1:], "s", color=f"C{(i + 1) % 10}", markersize=5)
     ax.plot([paths[0][1][0][0]], [paths[0][1][0][1]], "k*", markersize=11, label="θ(0)")
     if minimum is not None:
@@ -498,7 +525,7 @@ def plot_activations(
         params = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in kwargs.items())
         ax.set_title(f"{name}({params})" if params else name, fontsize=10)
         ax.tick_params(labelsize=8)
-    for ax in list(axes.flat)[len(entries):]:
+    for ax in list(axes.flat)[len(entries) :]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=7, loc="upper left")
     fig.suptitle("activations φ and their derivatives φ' computed by backward()", fontsize=11)

@@ -122,8 +122,7 @@ def inputs_for(spec: OpSpec) -> st.SearchStrategy[tuple[float, ...]]:
     no derivative and finite differences would disagree with the chosen subgradient.
     """
     parts = [
-        values_in(interval, avoid=spec.kinks if i == 0 else ())
-        for i, interval in enumerate(spec.domain)
+        values_in(interval, avoid=spec.kinks if i == 0 else ()) for i, interval in enumerate(spec.domain)
     ]
     return st.tuples(*parts)
 
@@ -148,16 +147,18 @@ def all_op_specs() -> list[OpSpec]:
     specs: list[OpSpec] = list(ops.OPS.values())
     specs.append(ops.GELU_TANH)
     specs.extend(ops.pow_const(c) for c in POW_EXPONENTS)
-    specs.extend([
-        ops.leaky_relu_op(0.2),
-        ops.leaky_relu_op(-0.5),
-        ops.elu_op(0.5),
-        ops.elu_op(2.0),
-        ops.celu_op(0.5),
-        ops.celu_op(2.0),
-        ops.swish_op(0.5),
-        ops.swish_op(2.0),
-    ])
+    specs.extend(
+        [
+            ops.leaky_relu_op(0.2),
+            ops.leaky_relu_op(-0.5),
+            ops.elu_op(0.5),
+            ops.elu_op(2.0),
+            ops.celu_op(0.5),
+            ops.celu_op(2.0),
+            ops.swish_op(0.5),
+            ops.swish_op(2.0),
+        ]
+    )
     for n in (1, 2, 3):
         specs.append(ops.dot_op(n, True))
         specs.append(ops.dot_op(n, False))
@@ -290,7 +291,7 @@ class ExpressionGraph:
 def _run(kind: str, operands: list[Value]) -> Value:
     if kind == "dot":
         half = len(operands) // 2
-        return dot(operands[:half], operands[half:2 * half], operands[-1] if len(operands) % 2 else None)
+        return dot(operands[:half], operands[half : 2 * half], operands[-1] if len(operands) % 2 else None)
     if kind == "sum":
         return sum_values(operands)
     if kind == "squash":
@@ -367,8 +368,18 @@ def expression_graphs(
 # --------------------------------------------------------------------------------------
 
 ACTIVATIONS: tuple[str, ...] = (
-    "linear", "relu", "leaky_relu", "elu", "celu", "gelu", "silu", "swish",
-    "sigmoid", "tanh", "softplus", "prelu",
+    "linear",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "celu",
+    "gelu",
+    "silu",
+    "swish",
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "prelu",
 )
 """The activation names of :class:`micrograd_plus.nn.MLP` (DESIGN.md)."""
 

@@ -131,9 +131,7 @@ def _check_rows(X: Any) -> list[list[float]]:
     rows: list[list[float]] = []
     for i, row in enumerate(X):
         if isinstance(row, numbers.Real) or isinstance(row, Value):
-            raise TypeError(
-                f"X[{i}] is a single number; X must be a list of rows, e.g. [[x] for x in xs]."
-            )
+            raise TypeError(f"X[{i}] is a single number; X must be a list of rows, e.g. [[x] for x in xs].")
         if isinstance(row, (str, bytes)) or not hasattr(row, "__iter__"):
             raise TypeError(f"X[{i}] must be a list of numbers, got {type(row).__name__}.")
         rows.append([_number(f"X[{i}][{j}]", v) for j, v in enumerate(row)])
@@ -477,8 +475,9 @@ def fit(
     task = _make_task(loss, y, _output_size(model, rows[0]), threshold)
     optimizer = _resolve_optimizer(optimizer, model, lr)
     schedule = _resolve_schedule(schedule, optimizer)
-    return _train(model, rows, task, optimizer, epochs, batch_size, shuffle, seed, schedule,
-                  progress, l2, callback)
+    return _train(
+        model, rows, task, optimizer, epochs, batch_size, shuffle, seed, schedule, progress, l2, callback
+    )
 
 
 def _train(
@@ -515,7 +514,7 @@ def _train(
             total = 0.0
             correct = 0
             for lo in range(0, n, size):
-                batch = order[lo:lo + size]
+                batch = order[lo : lo + size]
                 optimizer.zero_grad()
                 preds = [model(rows[i]) for i in batch]
                 objective = loss_fn(preds, [targets[i] for i in batch])
@@ -566,7 +565,10 @@ def predict(model: Any, X: Sequence[Sequence[float]]) -> list[Any]:
 
 
 def accuracy(
-    model: Any, X: Sequence[Sequence[float]], y: Sequence[Any], loss: str | None = None,
+    model: Any,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss: str | None = None,
     threshold: float | None = None,
 ) -> float:
     """Fraction of the rows of ``X`` whose predicted class equals the label in ``y``.

@@ -129,9 +129,7 @@ class BackwardStep:
 
     def describe(self) -> str:
         """One line: the node, dL/dnode and what it adds to each operand's gradient."""
-        names = self.names or (
-            _node_name(self.node), *(_node_name(p) for p in self.parents)
-        )
+        names = self.names or (_node_name(self.node), *(_node_name(p) for p in self.parents))
         name = names[0]
         if not self.parents:
             return f"{name} is a leaf; dL/d{name} = {_num(self.upstream)} is final"
@@ -185,7 +183,12 @@ def _steps(root: Value, seed: float) -> Iterator[BackwardStep]:
             grads[parent] = grads.get(parent, 0.0) + c
             contributions.append(c)
         yield BackwardStep(
-            index, node, upstream, parents, tuple(float(d) for d in local), tuple(contributions),
+            index,
+            node,
+            upstream,
+            parents,
+            tuple(float(d) for d in local),
+            tuple(contributions),
             names=(name(node), *map(name, parents)),
         )
 
@@ -238,11 +241,25 @@ def to_dot(
             its contributions on its edges, and grads are the partial sums so far.
         title: a caption above the graph.
     """
-    return "digraph {\n" + "".join(_body(
-        root, show_grad, rankdir, params=params, module=module, color_by=color_by,
-        show_order=show_order, max_nodes=max_nodes, compact=compact, upto_step=upto_step,
-        title=title,
-    )) + "}\n"
+    return (
+        "digraph {\n"
+        + "".join(
+            _body(
+                root,
+                show_grad,
+                rankdir,
+                params=params,
+                module=module,
+                color_by=color_by,
+                show_order=show_order,
+                max_nodes=max_nodes,
+                compact=compact,
+                upto_step=upto_step,
+                title=title,
+            )
+        )
+        + "}\n"
+    )
 
 
 def draw_dot(
@@ -309,8 +326,9 @@ def _body(
         raise ValueError(f"rankdir must be one of {', '.join(map(repr, _RANKDIRS))}, got {rankdir!r}.")
     if color_by not in _COLOR_BY:
         raise ValueError(f"color_by must be 'role', 'grad' or None, got {color_by!r}.")
-    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)
-                                  or max_nodes < 1):
+    if max_nodes is not None and (
+        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
+    ):
         raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}.")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str, got {type(title).__name__}.")
@@ -368,14 +386,14 @@ def _body(
         return "input" if node.label or node in names else "constant"
 
     grad_of = (lambda n: grads.get(n)) if grads is not None else (lambda n: n.grad)
-    scale = max(
-        (abs(g) for n in kept if (g := grad_of(n)) is not None and math.isfinite(g)), default=0.0
-    )
+    scale = max((abs(g) for n in kept if (g := grad_of(n)) is not None and math.isfinite(g)), default=0.0)
 
-    lines = [f"\tgraph [rankdir={rankdir} fontname=\"Helvetica,Arial,sans-serif\" fontsize=12 "
-             "nodesep=0.25 ranksep=0.3 labelloc=t]\n",
-             "\tnode [fontname=\"Helvetica,Arial,sans-serif\" fontsize=11]\n",
-             "\tedge [fontname=\"Helvetica,Arial,sans-serif\" fontsize=9 arrowsize=0.7]\n"]
+    lines = [
+        f'\tgraph [rankdir={rankdir} fontname="Helvetica,Arial,sans-serif" fontsize=12 '
+        "nodesep=0.25 ranksep=0.3 labelloc=t]\n",
+        '\tnode [fontname="Helvetica,Arial,sans-serif" fontsize=11]\n',
+        '\tedge [fontname="Helvetica,Arial,sans-serif" fontsize=9 arrowsize=0.7]\n',
+    ]
     caption = title
     if caption is None and current is not None:
         caption = f"backward step {current.index} of {n_total}: {current.describe()}"
@@ -408,16 +426,19 @@ def _body(
         label = _short_name(names[node], cluster or "") if node in names else node.label
         cells = [  # (text, cell attributes); None = no such cell
             (f'<font point-size="9">#{position[node]}</font>', ' bgcolor="#ffffff"')
-            if show_order and position else None,
+            if show_order and position
+            else None,
             (_escape(_op_text(node.spec)), f' bgcolor="{_OP_FILL}"') if compact and node.spec else None,
             (f"<b>{_escape(label)}</b>", "") if label else None,
             (f"data {_num(node.data)}", ""),
             (_escape(grad_text), "") if grad_text is not None else None,
         ]
-        table = (f'<table border="{penwidth}" cellborder="1" cellspacing="0" cellpadding="3" '
-                 f'color="{border}" bgcolor="{fill}"><tr>'
-                 + "".join(f"<td{attrs}>{text}</td>" for text, attrs in filter(None, cells))
-                 + "</tr></table>")
+        table = (
+            f'<table border="{penwidth}" cellborder="1" cellspacing="0" cellpadding="3" '
+            f'color="{border}" bgcolor="{fill}"><tr>'
+            + "".join(f"<td{attrs}>{text}</td>" for text, attrs in filter(None, cells))
+            + "</tr></table>"
+        )
         members.setdefault(cluster, []).append(f"{nid} [label=<{table}> shape=none margin=0]")
         if node.spec is not None and not compact:
             members[cluster].append(
@@ -434,8 +455,10 @@ def _body(
             if i < len(operand_names):
                 attrs.append(f"label=<{_escape(operand_names[i])}>")
             if current is not None and node is current.node:
-                attrs = [f"label=<{_escape(_num(current.contributions[i]))}>",
-                         f'color="{_CURRENT_BORDER}" fontcolor="{_CURRENT_BORDER}" penwidth=2']
+                attrs = [
+                    f"label=<{_escape(_num(current.contributions[i]))}>",
+                    f'color="{_CURRENT_BORDER}" fontcolor="{_CURRENT_BORDER}" penwidth=2',
+                ]
             edges.append(f"{ids[parent]} -> {target}" + (f" [{' '.join(attrs)}]" if attrs else ""))
     for i, (count, n_ops, consumers) in enumerate(_summaries(order, kept)):
         sid = f"s{i}"
@@ -444,8 +467,7 @@ def _body(
             f'{sid} [label=<{_escape(text)}> shape=box style="rounded,dashed" color="#888888"]'
         )
         edges.extend(
-            f"{sid} -> {ids[c]}{'' if compact or not c.parents else '_op'} [style=dashed]"
-            for c in consumers
+            f"{sid} -> {ids[c]}{'' if compact or not c.parents else '_op'} [style=dashed]" for c in consumers
         )
 
     lines.extend(_cluster_lines(members, module))
@@ -651,7 +673,7 @@ def _cluster_lines(members: dict[str | None, list[str]], module: Any) -> list[st
         if key is None:
             continue
         parent: str | None = None
-        for path in ([key] if key == _WHOLE else _path_parts(key)):
+        for path in [key] if key == _WHOLE else _path_parts(key):
             siblings = children.setdefault(parent, [])
             if path not in siblings:
                 siblings.append(path)
@@ -661,9 +683,11 @@ def _cluster_lines(members: dict[str | None, list[str]], module: Any) -> list[st
     def emit(path: str, depth: int) -> list[str]:
         nonlocal count
         pad = "\t" * depth
-        out = [f"{pad}subgraph cluster_{count} {{\n",
-               f"{pad}\tlabel=<{_escape(_cluster_title(path, module))}> style=\"rounded,dashed\" "
-               "color=\"#7f7f7f\" fontsize=10\n"]
+        out = [
+            f"{pad}subgraph cluster_{count} {{\n",
+            f'{pad}\tlabel=<{_escape(_cluster_title(path, module))}> style="rounded,dashed" '
+            'color="#7f7f7f" fontsize=10\n',
+        ]
         count += 1
         out.extend(f"{pad}\t{line}\n" for line in members.get(path, []))
         for child in children.get(path, []):
@@ -746,7 +770,7 @@ def _node_name(node: Value) -> str:
 def _short_name(name: str, cluster: str) -> str:
     """A parameter's name inside its neuron's box: ``w.1`` rather than the full path."""
     if cluster and name.startswith(cluster + "."):
-        return name[len(cluster) + 1:]
+        return name[len(cluster) + 1 :]
     return name
 
 
@@ -776,8 +800,7 @@ def _graph_class() -> type:
         import graphviz
     except ImportError as err:  # pragma: no cover - graphviz is a dependency
         raise ImportError(
-            "draw_dot needs the graphviz Python package: pip install graphviz "
-            "(to_dot() works without it)."
+            "draw_dot needs the graphviz Python package: pip install graphviz (to_dot() works without it)."
         ) from err
 
     class Graph(graphviz.Digraph):

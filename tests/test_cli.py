@@ -96,9 +96,30 @@ def test_other_datasets(dataset, tmp_path, capsys, monkeypatch):
 
 def test_options_reach_the_training(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(cli, "write_plots", lambda result, out: [])
-    argv = ["demo", "--hidden", "4", "--activation", "tanh", "--optimizer", "adam", "--lr", "0.02",
-            "--batch-size", "full", "--epochs", "2", "--samples", "12", "--seed", "3", "--l2", "0",
-            "--no-progress", "--out", str(tmp_path)]
+    argv = [
+        "demo",
+        "--hidden",
+        "4",
+        "--activation",
+        "tanh",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.02",
+        "--batch-size",
+        "full",
+        "--epochs",
+        "2",
+        "--samples",
+        "12",
+        "--seed",
+        "3",
+        "--l2",
+        "0",
+        "--no-progress",
+        "--out",
+        str(tmp_path),
+    ]
     code, out, _ = run(argv, capsys)
     assert code == 0
     assert "MLP(2 → 4 tanh → 1 linear, 17 parameters)" in out
@@ -133,8 +154,20 @@ def test_help(capsys):
     assert "usage: micrograd-plus" in out and "demo" in out
     code, out, _ = run(["demo", "--help"], capsys)
     assert code == 0
-    for option in ("--dataset", "--hidden", "--activation", "--optimizer", "--lr", "--batch-size",
-                   "--epochs", "--seed", "--samples", "--noise", "--out", "--no-progress"):
+    for option in (
+        "--dataset",
+        "--hidden",
+        "--activation",
+        "--optimizer",
+        "--lr",
+        "--batch-size",
+        "--epochs",
+        "--seed",
+        "--samples",
+        "--noise",
+        "--out",
+        "--no-progress",
+    ):
         assert option in out, option
 
 
@@ -167,8 +200,9 @@ def test_bad_options_exit_with_2(argv, message, capsys, tmp_path):
 
 
 def test_inconsistent_options_exit_with_1(capsys, tmp_path):
-    code, _, err = run(["demo", "--dataset", "spirals", "--loss", "hinge", "--out", str(tmp_path / "x")],
-                       capsys)
+    code, _, err = run(
+        ["demo", "--dataset", "spirals", "--loss", "hinge", "--out", str(tmp_path / "x")], capsys
+    )
     assert code == 1
     assert "hinge loss is for two classes but spirals has 3" in err
     assert not (tmp_path / "x").exists()
@@ -186,12 +220,17 @@ def test_unwritable_output_folder_exits_with_1(capsys, tmp_path):
 
 
 def test_python_dash_m_entry_point():
-    proc = subprocess.run([sys.executable, "-m", "micrograd_plus", "--help"], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "micrograd_plus", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0
     assert "usage: micrograd-plus" in proc.stdout
-    proc = subprocess.run([sys.executable, "-m", "micrograd_plus", "demo", "--bogus"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "micrograd_plus", "demo", "--bogus"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
 
 

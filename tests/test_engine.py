@@ -18,9 +18,17 @@ from micrograd_plus.testing import assert_grad_close, expression_graphs, finite_
 # --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("data, expected", [
-    (3, 3.0), (-2.5, -2.5), (True, 1.0), (False, 0.0), (Fraction(1, 4), 0.25), (10**20, 1e20),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (3, 3.0),
+        (-2.5, -2.5),
+        (True, 1.0),
+        (False, 0.0),
+        (Fraction(1, 4), 0.25),
+        (10**20, 1e20),
+    ],
+)
 def test_value_accepts_real_numbers(data, expected):
     v = Value(data)
     assert type(v.data) is float and v.data == expected
@@ -28,10 +36,19 @@ def test_value_accepts_real_numbers(data, expected):
     assert (v.label, v.op, v.parents) == ("", "", ())
 
 
-@pytest.mark.parametrize("data, type_name", [
-    ("3.0", "str"), (None, "NoneType"), (1 + 2j, "complex"), ([1.0], "list"), ((1.0,), "tuple"),
-    ({"a": 1}, "dict"), (b"1", "bytes"), (object(), "object"),
-])
+@pytest.mark.parametrize(
+    "data, type_name",
+    [
+        ("3.0", "str"),
+        (None, "NoneType"),
+        (1 + 2j, "complex"),
+        ([1.0], "list"),
+        ((1.0,), "tuple"),
+        ({"a": 1}, "dict"),
+        (b"1", "bytes"),
+        (object(), "object"),
+    ],
+)
 def test_value_rejects_non_numbers(data, type_name):
     with pytest.raises(TypeError, match=type_name):
         Value(data)
@@ -44,8 +61,14 @@ def test_value_of_a_value_is_rejected_with_a_hint():
 
 def test_value_with_numpy():
     np = pytest.importorskip("numpy")
-    scalars = (np.float64(2.5), np.float32(2.5), np.int64(3), np.array(2.5), np.array([2.5]),
-               np.array([[2.5]]))
+    scalars = (
+        np.float64(2.5),
+        np.float32(2.5),
+        np.int64(3),
+        np.array(2.5),
+        np.array([2.5]),
+        np.array([[2.5]]),
+    )
     for data in scalars:
         v = Value(data)
         assert type(v.data) is float and v.data == float(np.asarray(data).item())
@@ -149,7 +172,7 @@ def test_operators_reject_non_numbers():
         with pytest.raises(TypeError):
             other * v
         with pytest.raises(TypeError):
-            v ** other
+            v**other
 
 
 def test_numbers_count_as_constants():
@@ -602,12 +625,15 @@ def own_table(monkeypatch):
 
 
 def test_user_op_backpropagates_to_second_order(own_table):
-    cube = ops.register(ops.OpSpec(
-        name="cube", arity=1,
-        forward=lambda x: x * x * x,
-        local_grads=lambda x, out: (3 * x * x,),
-        formula="y = x^3;  dy/dx = 3 x^2",
-    ))
+    cube = ops.register(
+        ops.OpSpec(
+            name="cube",
+            arity=1,
+            forward=lambda x: x * x * x,
+            local_grads=lambda x, out: (3 * x * x,),
+            formula="y = x^3;  dy/dx = 3 x^2",
+        )
+    )
     assert own_table["cube"] is cube
     x = Value(2.0, label="x")
     y = cube(x)
@@ -625,11 +651,15 @@ def test_user_op_backpropagates_to_second_order(own_table):
 def test_user_binary_op_with_helpers(own_table):
     # y = sqrt(a^2 + b^2); dy/da = a / y, dy/db = b / y: written with the operands'
     # arithmetic, so the same rule serves backward() and grad(create_graph=True).
-    hypot = ops.register(ops.OpSpec(
-        name="hypot", arity=2, forward=math.hypot,
-        local_grads=lambda a, b, out: (a / out, b / out),
-        domain=(ops.Interval(0.5, 3.0), ops.Interval(0.5, 3.0)),
-    ))
+    hypot = ops.register(
+        ops.OpSpec(
+            name="hypot",
+            arity=2,
+            forward=math.hypot,
+            local_grads=lambda a, b, out: (a / out, b / out),
+            domain=(ops.Interval(0.5, 3.0), ops.Interval(0.5, 3.0)),
+        )
+    )
 
     @given(finite_floats(0.5, 3.0), finite_floats(0.5, 3.0))
     def check(a, b):
@@ -646,8 +676,9 @@ def test_user_op_domain_error_names_the_op(own_table):
             raise ValueError("math domain error")
         return x
 
-    spec = ops.register(ops.OpSpec(name="only_positive", arity=1, forward=forward,
-                                   local_grads=lambda x, out: (1.0,)))
+    spec = ops.register(
+        ops.OpSpec(name="only_positive", arity=1, forward=forward, local_grads=lambda x, out: (1.0,))
+    )
     with pytest.raises(ValueError, match=r"only_positive.*-1"):
         spec(Value(-1.0))
 
@@ -682,11 +713,15 @@ def test_applying_with_the_wrong_number_of_operands():
 # --------------------------------------------------------------------------------------
 
 
-@given(st.integers(1, 5).flatmap(lambda n: st.tuples(
-    st.lists(finite_floats(-3, 3), min_size=n, max_size=n),
-    st.lists(finite_floats(-3, 3), min_size=n, max_size=n),
-    finite_floats(-3, 3),
-)))
+@given(
+    st.integers(1, 5).flatmap(
+        lambda n: st.tuples(
+            st.lists(finite_floats(-3, 3), min_size=n, max_size=n),
+            st.lists(finite_floats(-3, 3), min_size=n, max_size=n),
+            finite_floats(-3, 3),
+        )
+    )
+)
 def test_dot_matches_the_unfused_graph(case):
     ws, xs, b = case
     wv, xv, bv = [Value(w) for w in ws], [Value(x) for x in xs], Value(b)

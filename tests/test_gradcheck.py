@@ -112,7 +112,8 @@ def test_report_lists_every_mismatching_input():
 
 
 WRONG_CUBE = ops.OpSpec(
-    name="wrong_cube", arity=1,
+    name="wrong_cube",
+    arity=1,
     forward=lambda x: x * x * x,
     local_grads=lambda x, out: (2 * x * x,),  # should be 3 x^2
     formula="y = x^3;  dy/dx = 2 x^2  (deliberately wrong)",

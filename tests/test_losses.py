@@ -318,7 +318,7 @@ def test_cross_entropy_value_and_gradient_vs_finite_differences(case):
     flat = [z for row in logits for z in row]
 
     def f(*v):
-        rows = [list(v[i * c:(i + 1) * c]) for i in range(n)]
+        rows = [list(v[i * c : (i + 1) * c]) for i in range(n)]
         return cross_entropy(rows, targets)
 
     assert_grad_close(f, flat)
@@ -424,12 +424,15 @@ def test_hinge_rejects_labels_other_than_plus_minus_one():
         hinge([0.5, 0.2], [1, 0])
 
 
-@pytest.mark.parametrize(("probs", "targets", "message"), [
-    ([1.5], [1.0], "probs must be in \\[0, 1\\], got 1.5"),
-    ([-0.1], [0.0], "probs must be in \\[0, 1\\], got -0.1"),
-    ([math.nan], [0.0], "probs must be in"),
-    ([0.5], [2.0], "targets must be in \\[0, 1\\], got 2.0"),
-])
+@pytest.mark.parametrize(
+    ("probs", "targets", "message"),
+    [
+        ([1.5], [1.0], "probs must be in \\[0, 1\\], got 1.5"),
+        ([-0.1], [0.0], "probs must be in \\[0, 1\\], got -0.1"),
+        ([math.nan], [0.0], "probs must be in"),
+        ([0.5], [2.0], "targets must be in \\[0, 1\\], got 2.0"),
+    ],
+)
 def test_bce_rejects_out_of_range_inputs(probs, targets, message):
     with pytest.raises(ValueError, match=message):
         binary_cross_entropy(probs, targets)

@@ -97,7 +97,10 @@ def test_named_parameters_match_parameters_order_and_names():
     assert all(p.label == n for n, p in named)  # graph pictures show the names
     assert [n for n, _ in Neuron(2, "prelu").named_parameters()] == ["w.0", "w.1", "b", "slope"]
     assert [n for n, _ in Layer(1, 2).named_parameters()] == [
-        "neurons.0.w.0", "neurons.0.b", "neurons.1.w.0", "neurons.1.b",
+        "neurons.0.w.0",
+        "neurons.0.b",
+        "neurons.1.w.0",
+        "neurons.1.b",
     ]
 
 
@@ -358,8 +361,12 @@ def test_save_refuses_nan(tmp_path):
 
 
 def good_document(model):
-    return {"format": "micrograd_plus.state", "version": 1, "architecture": repr(model),
-            "state": model.state_dict()}
+    return {
+        "format": "micrograd_plus.state",
+        "version": 1,
+        "architecture": repr(model),
+        "state": model.state_dict(),
+    }
 
 
 def mutate(document, key, value):
@@ -391,8 +398,12 @@ def malformed_files():
         ("bool value", json.dumps(mutate(good, first, True)), TypeError, first),
         ("list value", json.dumps(mutate(good, first, [0.5])), TypeError, first),
         ("NaN constant", json.dumps(good).replace(str(good["state"][first]), "NaN", 1), ValueError, "NaN"),
-        ("overflowing number", json.dumps(good).replace(str(good["state"][first]), "1e999", 1),
-         ValueError, first),
+        (
+            "overflowing number",
+            json.dumps(good).replace(str(good["state"][first]), "1e999", 1),
+            ValueError,
+            first,
+        ),
     ]
 
 

@@ -81,9 +81,7 @@ REFERENCE = {
 
 def reference(spec: ops.OpSpec, xs: tuple[float, ...]) -> float:
     if spec.name not in REFERENCE:
-        pytest.fail(
-            f"op {spec.name!r} has no reference formula: add one to REFERENCE in tests/test_ops.py"
-        )
+        pytest.fail(f"op {spec.name!r} has no reference formula: add one to REFERENCE in tests/test_ops.py")
     return REFERENCE[spec.name](*xs, **dict(spec.params))
 
 
@@ -99,9 +97,31 @@ def apply_at(spec: ops.OpSpec, xs: tuple[float, ...]) -> tuple[list[Value], Valu
 
 def test_table_covers_the_contract():
     names = set(ops.OPS)
-    for name in ("+", "-", "*", "/", "**", "neg", "exp", "log", "sqrt", "abs", "sin", "cos",
-                 "relu", "leaky_relu", "elu", "celu", "gelu", "silu", "swish", "sigmoid",
-                 "tanh", "softplus", "prelu"):
+    for name in (
+        "+",
+        "-",
+        "*",
+        "/",
+        "**",
+        "neg",
+        "exp",
+        "log",
+        "sqrt",
+        "abs",
+        "sin",
+        "cos",
+        "relu",
+        "leaky_relu",
+        "elu",
+        "celu",
+        "gelu",
+        "silu",
+        "swish",
+        "sigmoid",
+        "tanh",
+        "softplus",
+        "prelu",
+    ):
         assert name in names, f"{name!r} missing from ops.OPS"
 
 
@@ -316,8 +336,20 @@ def test_pow_edge_cases():
 # Stability: the activations on any finite input
 # --------------------------------------------------------------------------------------
 
-STABLE = ["sigmoid", "tanh", "softplus", "gelu", "gelu_tanh", "silu", "swish", "elu", "celu",
-          "relu", "leaky_relu", "prelu"]
+STABLE = [
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "gelu",
+    "gelu_tanh",
+    "silu",
+    "swish",
+    "elu",
+    "celu",
+    "relu",
+    "leaky_relu",
+    "prelu",
+]
 
 
 def _activation(name: str, x: Value) -> Value:
@@ -442,12 +474,15 @@ def test_failed_op_leaves_operands_untouched():
     assert (x.data, x.grad, x.label, x.parents, x.op) == (-1.0, 0.0, "x", (), "")
 
 
-@pytest.mark.parametrize("method, kwargs", [
-    ("leaky_relu", {"negative_slope": "0.1"}),
-    ("elu", {"alpha": None}),
-    ("swish", {"beta": [1.0]}),
-    ("celu", {"alpha": True}),
-])
+@pytest.mark.parametrize(
+    "method, kwargs",
+    [
+        ("leaky_relu", {"negative_slope": "0.1"}),
+        ("elu", {"alpha": None}),
+        ("swish", {"beta": [1.0]}),
+        ("celu", {"alpha": True}),
+    ],
+)
 def test_bad_parameters_raise_type_error(method, kwargs):
     with pytest.raises(TypeError, match=next(iter(kwargs))):
         getattr(Value(1.0), method)(**kwargs)
@@ -482,8 +517,12 @@ def test_unary_ops_raise_only_math_errors(spec, x):
 
 def test_pow_backward_overflow_gives_signed_inf():
     """Python's float ** raises OverflowError where PyTorch gives ±inf; backward must not raise."""
-    for x, c, expected in [(1e-200, -1.0, -math.inf), (-1e-200, -1.0, -math.inf),
-                           (-1e-118, -2.0, math.inf), (1e-118, -2.0, -math.inf)]:
+    for x, c, expected in [
+        (1e-200, -1.0, -math.inf),
+        (-1e-200, -1.0, -math.inf),
+        (-1e-118, -2.0, math.inf),
+        (1e-118, -2.0, -math.inf),
+    ]:
         v = Value(x)
         out = v**c
         out.backward()

@@ -76,8 +76,9 @@ def test_decision_boundary_multiclass_uses_argmax(tmp_path):
 
     fig0, ax = plt.subplots()
     rows = [[2.0, 0.0], [0.0, 2.0], [-2.0, -2.0]]
-    fig = viz.plot_decision_boundary(TinyClassifier(3), rows, [0, 1, 2], ax=ax, resolution=15,
-                                     path=tmp_path / "multi.png")
+    fig = viz.plot_decision_boundary(
+        TinyClassifier(3), rows, [0, 1, 2], ax=ax, resolution=15, path=tmp_path / "multi.png"
+    )
     assert fig is fig0
     assert "100.0%" in ax.get_title()
     assert_png(tmp_path / "multi.png")
@@ -143,8 +144,9 @@ def test_history_with_the_training_loop(tmp_path):
 
     X2, y2 = data.make_moons(n_samples=20, noise=0.1, seed=0)
     model = nn.MLP(2, [4, 1], rng=0)
-    history = train.fit(model, X2, y2, "hinge", optim.SGD(model.parameters(), lr=0.1), epochs=3,
-                        progress=False)
+    history = train.fit(
+        model, X2, y2, "hinge", optim.SGD(model.parameters(), lr=0.1), epochs=3, progress=False
+    )
     fig = viz.plot_history(history, path=tmp_path / "fit.png")
     assert list(fig.axes[0].lines[0].get_ydata()) == pytest.approx(history.loss)
     assert_png(tmp_path / "fit.png")
@@ -221,8 +223,9 @@ def test_optimizer_path_stops_when_it_diverges():
 
 
 def test_plot_optimizer_paths_default_trio(tmp_path):
-    fig = viz.plot_optimizer_paths(bowl, start=(-1.5, 1.0), lr=0.05, steps=15, path=tmp_path / "op.png",
-                                   minimum=(0.0, 0.0))
+    fig = viz.plot_optimizer_paths(
+        bowl, start=(-1.5, 1.0), lr=0.05, steps=15, path=tmp_path / "op.png", minimum=(0.0, 0.0)
+    )
     assert_png(tmp_path / "op.png")
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert any(lbl.startswith("GD") for lbl in labels)
@@ -234,7 +237,10 @@ def test_plot_optimizer_paths_default_trio(tmp_path):
 def test_plot_optimizer_paths_from_paths_and_factories(tmp_path):
     square = [(1.0, 1.0), (0.5, 0.5), (0.1, 0.0)]
     fig = viz.plot_optimizer_paths(
-        bowl, {"by hand": square, "GD": lambda p: PlainGD(p, 0.02)}, start=(1.0, 1.0), steps=5,
+        bowl,
+        {"by hand": square, "GD": lambda p: PlainGD(p, 0.02)},
+        start=(1.0, 1.0),
+        steps=5,
         path=tmp_path / "mixed.png",
     )
     assert_png(tmp_path / "mixed.png")

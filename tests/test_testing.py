@@ -95,8 +95,9 @@ def test_all_op_specs_covers_the_table_and_the_variants():
 
 def test_all_op_specs_reads_the_table_at_call_time(monkeypatch):
     monkeypatch.setattr(ops, "OPS", dict(ops.OPS))
-    new = ops.register(ops.OpSpec(name="twice", arity=1, forward=lambda x: 2 * x,
-                                  local_grads=lambda x, out: (2.0,)))
+    new = ops.register(
+        ops.OpSpec(name="twice", arity=1, forward=lambda x: 2 * x, local_grads=lambda x, out: (2.0,))
+    )
     assert any(s is new for s in all_op_specs())
 
 

@@ -89,8 +89,9 @@ def compare(spec: ops.OpSpec, xs, upstream: float = 1.0, rel: float = 1e-9) -> N
     out.backward(upstream)
     ts = leaves_for(xs)
     t_out = torch_op(spec, *ts)
-    t_grads = torch.autograd.grad(t_out, ts, grad_outputs=torch.tensor(upstream, dtype=torch.float64),
-                                  allow_unused=True)
+    t_grads = torch.autograd.grad(
+        t_out, ts, grad_outputs=torch.tensor(upstream, dtype=torch.float64), allow_unused=True
+    )
     assert close(out.data, t_out.item(), rel), f"{spec!r} at {xs}: value {out.data} vs torch {t_out.item()}"
     for i, (v, tg) in enumerate(zip(ours, t_grads)):
         expected = 0.0 if tg is None else tg.item()
@@ -168,8 +169,13 @@ def test_subgradient_at_kinks_is_torchs(spec, sign):
         compare(spec, xs, upstream=1.5, rel=0.0)
 
 
-ACTIVATIONS = [s for s in SPECS if s.arity == 1 and s.name in (
-    "relu", "leaky_relu", "elu", "celu", "gelu", "silu", "swish", "sigmoid", "tanh", "softplus")]
+ACTIVATIONS = [
+    s
+    for s in SPECS
+    if s.arity == 1
+    and s.name
+    in ("relu", "leaky_relu", "elu", "celu", "gelu", "silu", "swish", "sigmoid", "tanh", "softplus")
+]
 
 
 @pytest.mark.parametrize("spec", ACTIVATIONS, ids=spec_id)
@@ -196,10 +202,24 @@ def test_gelu_modes(approximate, x):
     assert close(y.data, ty.item(), 1e-12) and close(v.grad, tg.item(), 1e-12)
 
 
-@pytest.mark.parametrize("xs", [
-    (0.0, 0.5), (0.0, 0.0), (0.0, 1.0), (0.0, 2.0), (0.0, 3.0), (-2.0, 2.0), (-2.0, 3.0),
-    (-2.0, 0.0), (2.0, 0.0), (1.0, -2.0), (0.5, -0.5), (-1.0, 5.0), (4.0, 0.5),
-])
+@pytest.mark.parametrize(
+    "xs",
+    [
+        (0.0, 0.5),
+        (0.0, 0.0),
+        (0.0, 1.0),
+        (0.0, 2.0),
+        (0.0, 3.0),
+        (-2.0, 2.0),
+        (-2.0, 3.0),
+        (-2.0, 0.0),
+        (2.0, 0.0),
+        (1.0, -2.0),
+        (0.5, -0.5),
+        (-1.0, 5.0),
+        (4.0, 0.5),
+    ],
+)
 def test_pow_edge_cases(xs):
     compare(ops.POW, xs, upstream=1.0, rel=1e-12)
 
@@ -242,8 +262,10 @@ def test_second_derivatives_match_torch(spec):
             if t_first is None or not t_first.requires_grad:
                 t_seconds = [0.0] * len(ts)
             else:
-                t_seconds = [0.0 if g is None else g.item()
-                             for g in torch.autograd.grad(t_first, ts, allow_unused=True, retain_graph=True)]
+                t_seconds = [
+                    0.0 if g is None else g.item()
+                    for g in torch.autograd.grad(t_first, ts, allow_unused=True, retain_graph=True)
+                ]
             if spec is ops.POW and xs[1] == 0.0 and i == 0:
                 # torch masks d(x^y)/dx to a constant 0 at y == 0 exactly, so its d2/dx dy
                 # there is 0; ours is the true x^-1 (checked by finite differences in

@@ -102,12 +102,22 @@ def test_every_epoch_visits_every_sample_once(n, batch_size, epochs, shuffle, se
     X = [[float(i)] for i in range(n)]
     y = [float(i % 3) for i in range(n)]
     model = Recorder()
-    h = fit(model, X, y, "mse", optim.SGD(model.parameters(), lr=1e-3), epochs, batch_size,
-            shuffle=shuffle, seed=seed, progress=False)
+    h = fit(
+        model,
+        X,
+        y,
+        "mse",
+        optim.SGD(model.parameters(), lr=1e-3),
+        epochs,
+        batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        progress=False,
+    )
     calls = model.calls[1:]  # the first call is fit's shape probe, before training
     assert len(calls) == epochs * n
     for e in range(epochs):
-        seen = calls[e * n:(e + 1) * n]
+        seen = calls[e * n : (e + 1) * n]
         assert sorted(seen) == [float(i) for i in range(n)]
         if not shuffle or batch_size is None or batch_size >= n:
             assert seen == [float(i) for i in range(n)]
@@ -120,8 +130,7 @@ def test_shuffling_is_deterministic_per_seed():
     runs = {}
     for seed in (4, 4, 5):
         model = small_mlp()
-        h = fit(model, X, y, "hinge", optim.SGD(model.parameters(), lr=0.05), 3, 4, seed=seed,
-                progress=False)
+        h = fit(model, X, y, "hinge", optim.SGD(model.parameters(), lr=0.05), 3, 4, seed=seed, progress=False)
         runs.setdefault(seed, []).append((weights(model), h.loss, h.accuracy))
     assert runs[4][0] == runs[4][1]
     assert runs[4][0][0] != runs[5][0][0]
@@ -201,8 +210,17 @@ def test_schedule_is_stepped_once_per_epoch():
 def test_schedule_factory_and_inverse_time():
     X, y = moons(10)
     model = small_mlp()
-    h = fit(model, X, y, "hinge", "sgd", 4, lr=0.3, progress=False,
-            schedule=lambda opt: optim.InverseTimeLR(opt, decay=1.0))
+    h = fit(
+        model,
+        X,
+        y,
+        "hinge",
+        "sgd",
+        4,
+        lr=0.3,
+        progress=False,
+        schedule=lambda opt: optim.InverseTimeLR(opt, decay=1.0),
+    )
     assert h.lr == pytest.approx([0.3 / (1 + k) for k in range(4)])
 
 
@@ -224,8 +242,9 @@ def test_callback_sees_history_and_can_stop():
         seen.append((epoch, len(history)))
         return epoch == 3
 
-    h = fit(model, X, y, "hinge", optim.SGD(model.parameters(), lr=0.1), 10, callback=callback,
-            progress=False)
+    h = fit(
+        model, X, y, "hinge", optim.SGD(model.parameters(), lr=0.1), 10, callback=callback, progress=False
+    )
     assert seen == [(1, 1), (2, 2), (3, 3)]
     assert len(h) == 3
 
@@ -277,8 +296,8 @@ def test_mse_with_class_labels_uses_one_hot_targets():
 
 
 @pytest.mark.parametrize(
-    ("loss", "output_activation"), [("bce", "sigmoid"), ("binary_cross_entropy", "sigmoid"),
-                                     ("bce_with_logits", None)]
+    ("loss", "output_activation"),
+    [("bce", "sigmoid"), ("binary_cross_entropy", "sigmoid"), ("bce_with_logits", None)],
 )
 def test_binary_cross_entropy_variants(loss, output_activation):
     X, y = moons(30)
@@ -306,8 +325,7 @@ def test_callable_loss_gets_the_labels_as_given():
         received.append(list(targets))
         return losses.hinge(preds, [2 * t - 1 for t in targets])
 
-    h = fit(model, X, y, my_loss, optim.SGD(model.parameters(), lr=0.1), 2, 12, shuffle=False,
-            progress=False)
+    h = fit(model, X, y, my_loss, optim.SGD(model.parameters(), lr=0.1), 2, 12, shuffle=False, progress=False)
     assert received == [y, y]
     assert len(h.accuracy) == 2  # int labels: classification
 

@@ -204,7 +204,7 @@ def test_colour_by_grad_magnitude():
 
     def shade(node: Value) -> int:
         color = re.search(r'bgcolor="#([0-9a-f]{6})"><tr>', nodes[ids[node]]).group(1)
-        return sum(int(color[i:i + 2], 16) for i in (0, 2, 4))  # lower = darker
+        return sum(int(color[i : i + 2], 16) for i in (0, 2, 4))  # lower = darker
 
     assert shade(a) < shade(b) < shade(unused_scale)
     assert shade(unused_scale) == 3 * 255
@@ -301,9 +301,26 @@ def test_draw_step_is_draw_dot_after_k_steps():
 # --------------------------------------------------------------------------------------
 
 HOSTILE = [
-    'say "hi"', "{a|b}", "<b>bold</b>", "line1\nline2", "back\\slash\\", "\\N \\G \\L \\E",
-    "é ∂L/∂θ σ Σ 🎉", "&amp; & ;", "]]> <!-- -->", "\x00\x01\x7f\r", "\ud800", "\ufffe",
-    "tab\there", "<<>>", '"', "\\", "%s {0}", "\u202e rtl", "-> [label=x]", "} subgraph {",
+    'say "hi"',
+    "{a|b}",
+    "<b>bold</b>",
+    "line1\nline2",
+    "back\\slash\\",
+    "\\N \\G \\L \\E",
+    "é ∂L/∂θ σ Σ 🎉",
+    "&amp; & ;",
+    "]]> <!-- -->",
+    "\x00\x01\x7f\r",
+    "\ud800",
+    "\ufffe",
+    "tab\there",
+    "<<>>",
+    '"',
+    "\\",
+    "%s {0}",
+    "\u202e rtl",
+    "-> [label=x]",
+    "} subgraph {",
 ]
 
 
@@ -334,8 +351,13 @@ def test_any_label_renders_through_dot(label):
 
 @needs_dot
 @settings(max_examples=30, deadline=None)
-@given(st.text(st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")), min_size=1,
-               max_size=20))
+@given(
+    st.text(
+        st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_printable_labels_render_verbatim(label):
     texts = svg_texts(viz.to_dot(Value(1.0, label=label)))
     assert " ".join(label.split()) in [" ".join(t.split()) for t in texts]
@@ -561,8 +583,9 @@ def test_a_notebook_without_dot_shows_text_not_an_error(tmp_path, monkeypatch):
         ),
         nbformat.v4.new_code_cell("viz.draw_step(y, 1)"),
     ]
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={
-        "metadata": {"path": str(tmp_path)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute()
     for cell in nb.cells:
         assert all(out["output_type"] != "error" for out in cell.outputs), cell.outputs
