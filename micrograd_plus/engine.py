@@ -97,14 +97,8 @@ def _domain_error(spec: OpSpec, operands: Sequence[Value], err: Exception) -> Ex
         msg = f"{name}: division by zero at ({vals})"
     elif isinstance(err, OverflowError):
         msg = f"{name}: result out of the float range at ({vals})"
-    elif spec.name == "log":
-        msg = f"log is defined for x > 0, got x={vals}"
-    elif spec.name == "sqrt":
-        msg = f"sqrt is defined for x >= 0, got x={vals}"
-    elif spec.name == "**":
-        msg = f"**: a negative base needs an integer exponent for a real result, got ({vals})"
     else:
-        msg = f"{name} is not defined at ({vals})"
+        msg = spec.domain_message.format(label=name, values=vals)
     return type(err)(f"{msg} [{err}]")
 
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from . import ops
 from .engine import Value, topological_order
 from .ops import OpSpec
 from .plots import (
@@ -89,12 +90,6 @@ _CURRENT_BORDER = "#c62828"  # red: the node being visited at this step
 _BIG_GRAPH = 2000  # values; beyond this, suggest max_nodes
 _FAN_IN = 8  # with max_nodes, operands kept per node; the rest joins a summary
 _WHOLE = "~"  # cluster key of parameters named without a prefix (a bare Neuron)
-# Operand names (as in the op table's formulas) for ops where the order matters.
-_OPERAND_NAMES = {"-": ("a", "b"), "/": ("a", "b"), "**": ("a", "b"), "prelu": ("x", "w")}
-# Unary ops that are a neuron's activation φ (kept in the neuron's cluster).
-_ACTIVATIONS = frozenset(
-    {"relu", "leaky_relu", "elu", "celu", "gelu", "silu", "swish", "sigmoid", "tanh", "softplus"}
-)
 
 
 # --------------------------------------------------------------------------------------
@@ -620,7 +615,8 @@ def _clusters(order: list[Value], names: dict[Value, str]) -> dict[Value, str]:
             continue
         spec = node.spec
         parent = node.parents[0]
-        if spec is not None and spec.name in _ACTIVATIONS and len(node.parents) == 1 and parent in direct:
+        # a unary op that is a neuron's activation φ (ops.ACTIVATIONS) joins its neuron
+        if spec is not None and spec.name in ops.ACTIVATIONS and len(node.parents) == 1 and parent in direct:
             cluster[node] = cluster[parent]
         elif spec is not None and spec.name in ("+", "sum"):
             # w_0 x_0 + w_1 x_1: a sum of two or more terms of one neuron (not 1 + s)
@@ -756,14 +752,9 @@ def _op_text(spec: OpSpec) -> str:
 
 
 def _operand_labels(spec: OpSpec) -> tuple[str, ...]:
-    """Edge labels naming the operands where their order matters (a - b, a / b, w·x + b)."""
-    if spec.name == "dot":
-        n = dict(spec.params).get("n", 0)
-        names = [f"w{i}" for i in range(n)] + [f"x{i}" for i in range(n)]
-        return (*names, "b") if spec.arity == 2 * n + 1 else tuple(names)
-    if spec.arity >= 2:
-        return _OPERAND_NAMES.get(spec.name, ())
-    return ()
+    """Edge labels naming the operands where their order matters (a - b, a / b, w·x + b):
+    the op table's ``spec.operands``."""
+    return spec.operands if spec.arity >= 2 else ()
 
 
 def _expression(spec: OpSpec, operands: Sequence[str]) -> str:
