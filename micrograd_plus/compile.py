@@ -97,14 +97,8 @@ def _refcounts(nodes: list[Value]) -> list[int]:
     return [sys.getrefcount(v) for v in nodes]
 
 
-def _created_inside(order: list[Value], outputs: Sequence[Value], held: Any) -> set[int]:
-    """ids of the leaves of ``order`` that nothing outside the graph refers to.
-
-    Such a leaf was made while ``f`` ran (a number lifted to a constant) and is dropped
-    with the graph; a leaf that lives on (a model's weight) is referred to from outside.
-    We count: references from the graph's nodes and from our own lists, compared with a
-    fresh leaf held the same way (calibration, so the count works on any CPython).
-    """
+def _graph_uses(order: list[Value], outputs: Sequence[Value], held: Any) -> dict[int, int]:
+    """How many references to each node the graph, ``outputs`` and f's result hold."""
     uses: dict[int, int] = {}
     for node in order:
         for p in node.parents:
@@ -114,6 +108,18 @@ def _created_inside(order: list[Value], outputs: Sequence[Value], held: Any) -> 
     for v in held if isinstance(held, (list, tuple)) else [held]:  # f's own result (we hold it)
         if isinstance(v, Value):
             uses[id(v)] = uses.get(id(v), 0) + 1
+    return uses
+
+
+def _created_inside(order: list[Value], outputs: Sequence[Value], held: Any) -> set[int]:
+    """ids of the leaves of ``order`` that nothing outside the graph refers to.
+
+    Such a leaf was made while ``f`` ran (a number lifted to a constant) and is dropped
+    with the graph; a leaf that lives on (a model's weight) is referred to from outside.
+    We count: references from the graph's nodes and from our own lists, compared with a
+    fresh leaf held the same way (calibration, so the count works on any CPython).
+    """
+    uses = _graph_uses(order, outputs, held)  # (in a function: no loop variable outlives it)
     (base,) = _refcounts([Value(0.0)])
     counts = _refcounts(order)
     return {id(v) for v, c in zip(order, counts) if v.spec is None and c - base - uses.get(id(v), 0) <= 0}
@@ -126,7 +132,7 @@ def _check_example(example: Any) -> list[float]:
         )
     xs = list(example)
     for i, x in enumerate(xs):
-        if isinstance(x, bool) or not isinstance(x, (int, float)) and not hasattr(x, "__float__"):
+        if isinstance(x, bool) or (not isinstance(x, (int, float)) and not hasattr(x, "__float__")):
             raise TypeError(f"trace: example[{i}] must be a number, got {type(x).__name__} {x!r:.40}.")
         if isinstance(x, Value):
             raise TypeError(f"trace: example[{i}] is a Value; pass numbers (its .data).")
@@ -168,8 +174,9 @@ def trace(f: Callable[..., Any], example: Sequence[float]) -> Tape:
         )
     order = _post_order(outputs)
     inside = _created_inside(order, outputs, result)
+    returns_value = isinstance(result, Value)
     del result
-    return Tape._record(inputs, order, outputs, inside)
+    return Tape._record(inputs, order, outputs, inside, returns_value)
 
 
 # --------------------------------------------------------------------------------------
@@ -433,7 +440,14 @@ class Tape:
     # ---- recording ---------------------------------------------------------------------
 
     @classmethod
-    def _record(cls, inputs: list[Value], order: list[Value], outputs: list[Value], inside: set[int]) -> Tape:
+    def _record(
+        cls,
+        inputs: list[Value],
+        order: list[Value],
+        outputs: list[Value],
+        inside: set[int],
+        returns_value: bool = True,
+    ) -> Tape:
         self = object.__new__(cls)
         slot: dict[int, int] = {id(v): i for i, v in enumerate(inputs)}
         params: list[Value] = []
@@ -472,6 +486,7 @@ class Tape:
             (node.spec, tuple(slot[id(p)] for p in node.parents), slot[id(node)]) for node in op_nodes
         ]
         self.output_slots = [slot[id(v)] for v in outputs]
+        self._returns_value = returns_value
         self._example_values = [v.data for v in (*inputs, *params, *consts, *op_nodes)]
         self._layout = list(range(len(params)))  # param block column -> parameter index
         self._compile()
@@ -513,14 +528,25 @@ class Tape:
                 instrs.append(self._instruction(np, key, members, loc, width, out))
                 for j, k in enumerate(members):
                     loc[self.ops[k][2]] = (out, j)
-        # which blocks lead to a parameter (need a gradient)
-        need = [False] * len(batched)
-        need[_PARAMS] = n_p > 0
-        for ins in instrs:
+        self._loc, self._batched, self._width, self._instrs = loc, batched, width, instrs
+        self._out_srcs = [(loc[s][0], loc[s][1]) for s in self.output_slots]
+        self._set_need()
+
+    def _set_need(self, inputs: bool = False) -> None:
+        """Mark the blocks that lead to a parameter (and to the inputs if ``inputs``)."""
+        need = [False] * len(self._batched)
+        need[_PARAMS] = len(self.parameters) > 0
+        need[_INPUTS] = inputs
+        for ins in self._instrs:
             if any(need[b] for b in self._reads(ins)):
                 need[ins.out] = True
-        self._loc, self._batched, self._width, self._need, self._instrs = loc, batched, width, need, instrs
-        self._out_srcs = [(loc[s][0], loc[s][1]) for s in self.output_slots]
+        self._need = need
+
+    def _relayout(self, order: Sequence[Value]) -> None:
+        """Lay the parameter block out in the order of ``order`` (all of self.parameters)."""
+        index = {id(p): i for i, p in enumerate(self.parameters)}
+        self._layout = [index[id(p)] for p in order]
+        self._compile()
 
     @staticmethod
     def _reads(ins: Any) -> list[int]:
@@ -564,7 +590,7 @@ class Tape:
     ) -> Any:
         ops = self.ops
         if key[0] == "mm":
-            _, n, bias, swap, wblock, xblock, xcols, bb = key
+            _, n, bias, swap, wblock, xblock, xcols, _ = key
             w_at = (lambda args: args[n : 2 * n]) if swap else (lambda args: args[:n])
             widx = np.asarray([[loc[a][1] for a in w_at(ops[k][1])] for k in members], dtype=np.intp)
             xsrc = _source(np, xblock, list(xcols), width[xblock])
