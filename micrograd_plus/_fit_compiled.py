@@ -34,7 +34,7 @@ from typing import Any
 from . import _optim_arrays
 from . import losses as _losses
 from .compile import _INPUTS, Tape, _numpy, trace
-from .engine import Value, dot, is_anomaly_enabled, sum_values
+from .engine import Value, dot, is_anomaly_enabled, no_grad, sum_values
 
 
 def _cross_entropy_sample(k: int) -> Any:
@@ -57,49 +57,69 @@ class CompiledSteps:
         self.X = np.asarray(rows, dtype=float)
         self.n = len(rows)
         self.task, self.optimizer, self.l2 = task, optimizer, l2
-        self.tape = trace(lambda *xs: model(list(xs)), rows[0])
-        k = self.k = self.tape.n_outputs
-        self.head: Tape | None = None
-        self.extra: Any = None  # per-sample head inputs besides the outputs
         fn = task.loss
-        returns_value = self.tape._returns_value
+        n_in = len(rows[0])
+        with no_grad():
+            out = model(rows[0])
+        returns_value = isinstance(out, Value)
+        k = self.k = 1 if returns_value else len(out)
+        self.mode = "combined"  # one tape: [loss of the sample, model outputs...]
+        self.head: Tape | None = None
+        sample_loss: Any = None
+        targets: Any = None
         if fn is _losses.hinge and returns_value:
-            self.head = trace(lambda s, y: (1.0 - y * s).relu(), [0.5, 1.0])
-            self.extra = np.asarray(task.targets, dtype=float)[:, None]
+            sample_loss = lambda z, t: (1.0 - t[0] * z[0]).relu()
         elif fn is _losses.mse and returns_value:
-            self.head = trace(lambda z, t: _losses.mse([z], [t]), [0.5, 0.0])
-            self.extra = np.asarray(task.targets, dtype=float)[:, None]
+            sample_loss = lambda z, t: _losses.mse(z, t)
         elif fn is train._flat_mse and not returns_value:
-            self.head = trace(lambda *zt: _losses.mse(list(zt[:k]), list(zt[k:])), [0.5] * k + [0.0] * k)
-            self.extra = np.asarray(task.targets, dtype=float).reshape(self.n, k)
+            sample_loss = lambda z, t: _losses.mse(z, t)
         elif fn is _losses.bce_with_logits and returns_value:
-            self.head = trace(lambda x, y: _losses.bce_with_logits([x], [y]), [0.5, 1.0])
-            self.extra = np.asarray(task.targets, dtype=float)[:, None]
-        elif fn is _losses.cross_entropy and not returns_value:
-            self.head = trace(_cross_entropy_sample(k), [0.0] * k + [0.0] + [1.0] + [0.0] * (k - 1))
-            self.extra = np.eye(k)[np.asarray(task.targets, dtype=np.intp)]
-        if self.head is not None:
-            self.head._set_need(inputs=True)
+            sample_loss = lambda z, t: _losses.bce_with_logits(z, t)
+        if sample_loss is not None:
+            targets = np.asarray(task.targets, dtype=float).reshape(self.n, -1)
+
+            def combined(*v: Value) -> list[Value]:
+                out = model(list(v[:n_in]))
+                z = [out] if isinstance(out, Value) else list(out)
+                return [sample_loss(z, list(v[n_in:])), *z]
+
+            self.tape = trace(combined, [*rows[0], *targets[0]])
+            self.X = np.concatenate([self.X, targets], axis=1)  # rows: inputs, then targets
+        else:
+            self.tape = trace(lambda *xs: model(list(xs)), rows[0])
+            self.mode = "eager-loss"
+            if fn is _losses.cross_entropy and not returns_value:
+                self.mode = "head"
+                self.head = trace(_cross_entropy_sample(k), [0.0] * k + [0.0] + [1.0] + [0.0] * (k - 1))
+                self.head._set_need(inputs=True)
+                self.extra = np.eye(k)[np.asarray(task.targets, dtype=np.intp)]
+        self.returns_value = returns_value
         self.truth = np.asarray(task.truth) if task.rule else None
-        # the parameter vector: the optimizer's parameters, then the tape's others, then
-        # (for the L2 term) the model's others
+        # The parameter vector: the tape's parameters (each layer's W contiguous, then b),
+        # the optimizer's others, then (for the L2 term) the model's others.
         opt_params = list(getattr(optimizer, "params", ()))
-        params = list(opt_params)
+        params = self.tape._matmul_order()
         seen = {id(p) for p in params}
-        for p in self.tape.parameters + (model.parameters() if l2 else []):
+        for p in opt_params + (model.parameters() if l2 else []):
             if id(p) not in seen:
                 seen.add(id(p))
                 params.append(p)
         self.params = params
         position = {id(p): i for i, p in enumerate(params)}
-        tape_params = sorted(self.tape.parameters, key=lambda p: position[id(p)])
-        self.tape._relayout(tape_params)
-        sel = [position[id(p)] for p in tape_params]
-        self.sel = None if sel == list(range(len(sel))) else np.asarray(sel, dtype=np.intp)
-        self.n_tape = len(sel)
-        self.l2_idx = np.asarray([position[id(p)] for p in model.parameters()], dtype=np.intp) if l2 else None
+        self.n_tape = len(self.tape.parameters)
+        self.tape._relayout(params[: self.n_tape])
+        self.l2_idx: Any = None
+        if l2:
+            idx = [position[id(p)] for p in model.parameters()]
+            self.l2_idx = (
+                slice(0, len(idx)) if sorted(idx) == list(range(len(idx))) else np.asarray(idx, dtype=np.intp)
+            )
         self.packed = _optim_arrays.supports(optimizer) and not is_anomaly_enabled()
-        self.n_opt = len(opt_params)
+        self.opt_params = opt_params
+        self.opt_idx = np.asarray([position[id(p)] for p in opt_params], dtype=np.intp)
+        # every entry is the optimizer's: its state is kept in our order (permuted once)
+        self.opt_all = len(opt_params) == len(params)
+        self.others = [i for i in range(len(params)) if i not in set(self.opt_idx.tolist())]
         self.grad = np.zeros(len(params))
         self.resume()
 
@@ -109,7 +129,16 @@ class CompiledSteps:
         """Read the parameters (and the optimizer's state) that user code may have changed."""
         np = self.np
         self.theta = np.fromiter((p.data for p in self.params), dtype=float, count=len(self.params))
-        self.state = _optim_arrays.load_state(np, self.optimizer) if self.packed else None
+        self.state = None
+        if self.packed:
+            state = _optim_arrays.load_state(np, self.optimizer)
+            if self.opt_all:  # permute into our order
+                for name, v in state.items():
+                    if isinstance(v, np.ndarray):
+                        w = np.empty_like(v)
+                        w[self.opt_idx] = v
+                        state[name] = w
+            self.state = state
         self.dirty = False
 
     def sync(self) -> None:
@@ -117,10 +146,16 @@ class CompiledSteps:
         if not (self.packed and self.dirty):
             return
         self.dirty = False
-        for p, x, g in zip(self.params[: self.n_opt], self.theta.tolist(), self.grad.tolist()):
+        idx = self.opt_idx
+        for p, x, g in zip(self.opt_params, self.theta[idx].tolist(), self.grad[idx].tolist()):
             p.data = x
             p.grad = g
-        _optim_arrays.store_state(self.optimizer, self.state)
+        state = dict(self.state)
+        if self.opt_all:
+            for name, v in state.items():
+                if isinstance(v, self.np.ndarray):
+                    state[name] = v[idx]
+        _optim_arrays.store_state(self.optimizer, state)
 
     # ---- one step ------------------------------------------------------------------------
 
@@ -131,38 +166,48 @@ class CompiledSteps:
 
     def _step(self, np: Any, batch: list[int]) -> tuple[float, int]:
         full = len(batch) == self.n and batch[0] == 0 and batch[-1] == self.n - 1
-        X = self.X if full else self.X[batch]
+        rows = slice(None) if full else np.asarray(batch, dtype=np.intp)
+        X = self.X[rows]
         B = X.shape[0]
         tape, theta = self.tape, self.theta
         if not self.packed:
             theta = self.theta = np.fromiter(
                 (p.data for p in self.params), dtype=float, count=len(self.params)
             )
-        tp = theta[: self.n_tape] if self.sel is None else theta[self.sel]
+        tp = theta[: self.n_tape]
         P = tape._forward(X, tp)
-        Z = tape._outputs(P).reshape(B, self.k)
-        loss, dZ = self._head(np, Z, batch)
-        gp = tape._backward(P, dZ)
-        g = np.zeros(len(self.params))
-        if self.sel is None:
-            g[: self.n_tape] = gp
+        if self.mode == "combined":
+            b, c = tape._out_srcs[0]
+            loss = float(P.V[b][:, c].sum()) / B
+            Z = tape._outputs(P, first=1).reshape(B, self.k)
+            gp = tape._backward(P, 1.0 / B, first=True)
         else:
-            np.add.at(g, self.sel, gp)
+            Z = tape._outputs(P).reshape(B, self.k)
+            loss, dZ = self._head(np, Z, batch, rows)
+            gp = tape._backward(P, dZ)
+        if self.n_tape == len(self.params):
+            g = gp
+        else:
+            g = np.zeros(len(self.params))
+            g[: self.n_tape] = gp
         if self.l2:
             w = theta[self.l2_idx]
             loss += float(w @ w) * self.l2 if self.l2 != 1.0 else float(w @ w)
             g[self.l2_idx] += (2.0 * self.l2) * w
         if not np.isfinite(loss):
             tape._check_domain(P, Z)
-        correct = self._correct(np, Z, batch) if self.truth is not None else 0
+        correct = self._correct(Z, rows) if self.truth is not None else 0
         opt = self.optimizer
         if self.packed:
-            n = self.n_opt
-            self.theta[:n] = _optim_arrays.step(np, opt, theta[:n], g[:n], self.state)
+            if self.opt_all:
+                self.theta = _optim_arrays.step(np, opt, theta, g, self.state)
+            else:
+                idx = self.opt_idx
+                self.theta[idx] = _optim_arrays.step(np, opt, theta[idx], g[idx], self.state)
             self.grad = g
             self.dirty = True
-            for p, gi in zip(self.params[n:], g[n:].tolist()):  # not the optimizer's: .grad accumulates
-                p.grad += gi
+            for i in self.others:  # not the optimizer's: their .grad accumulates, as eagerly
+                self.params[i].grad += float(g[i])
         else:
             opt.zero_grad()
             for p, gi in zip(self.params, g.tolist()):
@@ -170,16 +215,12 @@ class CompiledSteps:
             opt.step()
         return loss, correct
 
-    def _head(self, np: Any, Z: Any, batch: list[int]) -> tuple[float, Any]:
+    def _head(self, np: Any, Z: Any, batch: list[int], rows: Any) -> tuple[float, Any]:
         """The batch's mean loss and dL/dZ."""
         B = Z.shape[0]
         head = self.head
         if head is not None:
-            extra = self.extra[batch]
-            if self.task.loss is _losses.cross_entropy:
-                H = np.concatenate([Z, Z.max(axis=1, keepdims=True), extra], axis=1)
-            else:
-                H = np.concatenate([Z, extra], axis=1)
+            H = np.concatenate([Z, Z.max(axis=1, keepdims=True), self.extra[rows]], axis=1)
             Ph = head._forward(H, np.zeros(0))
             y = head._outputs(Ph)
             if not np.isfinite(y).all():
@@ -188,7 +229,7 @@ class CompiledSteps:
             G = Ph.G[_INPUTS]
             return float(y.sum()) / B, (np.zeros_like(Z) if G is None else G[:, : self.k])
         # eager: the loss function on the outputs as leaves
-        if self.tape._returns_value:
+        if self.returns_value:
             leaves = [Value(z) for z in Z[:, 0].tolist()]
             preds: list[Any] = leaves
         else:
@@ -201,8 +242,8 @@ class CompiledSteps:
         dZ = np.fromiter((v.grad for v in leaves), dtype=float, count=len(leaves)).reshape(B, self.k)
         return objective.data, dZ
 
-    def _correct(self, np: Any, Z: Any, batch: list[int]) -> int:
-        truth = self.truth[batch]
+    def _correct(self, Z: Any, rows: Any) -> int:
+        truth = self.truth[rows]
         if self.task.rule == "threshold":
             return int(((Z[:, 0] > self.task.threshold) == truth).sum())
         return int((Z.argmax(axis=1) == truth).sum())

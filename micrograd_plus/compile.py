@@ -309,6 +309,62 @@ class _Sum:
         P.add(self.src, c)
 
 
+class _RowDot:
+    """k fused ``dot`` nodes whose w's lie in one block and x's in another (not a matmul:
+    each reads its own columns): y = Σ_i w_i x_i (+ b) along rows; dy/dw = x, dy/dx = w."""
+
+    def __init__(
+        self,
+        wsrc: tuple[int, Any, str],
+        xsrc: tuple[int, Any, str],
+        bsrc: tuple[int, Any, str] | None,
+        k: int,
+        n: int,
+        out: int,
+        members: list[int],
+    ) -> None:
+        self.wsrc, self.xsrc, self.bsrc, self.k, self.n, self.out, self.members = (
+            wsrc,
+            xsrc,
+            bsrc,
+            k,
+            n,
+            out,
+            members,
+        )
+        self.label = f"rowdot {k}x{n}" + (" + b" if bsrc is not None else "")
+
+    def _operands(self, P: _Program) -> tuple[Any, Any]:
+        k, n = self.k, self.n
+        w = _fetch(P.V, self.wsrc)
+        x = _fetch(P.V, self.xsrc)
+        w = w[..., None] if self.wsrc[2] == "one" else w.reshape(*w.shape[:-1], k, n)
+        x = x[..., None] if self.xsrc[2] == "one" else x.reshape(*x.shape[:-1], k, n)
+        return w, x
+
+    def forward(self, P: _Program) -> None:
+        w, x = self._operands(P)
+        y = (w * x).sum(axis=-1)
+        if self.bsrc is not None:
+            y = y + _fetch(P.V, self.bsrc)
+        shape = P.shape(self.out)
+        P.V[self.out] = y if y.shape == shape else _np.broadcast_to(y, shape)
+
+    def backward(self, P: _Program, need: list[bool]) -> None:
+        g = P.G[self.out]
+        if g is None:
+            return
+        w, x = self._operands(P)
+        g3 = g[..., None]
+        kn = self.k * self.n
+        for src, other in ((self.wsrc, x), (self.xsrc, w)):
+            if need[src[0]]:
+                c = g3 * other
+                P.add(src, c.reshape(*c.shape[:-2], kn))
+        if self.bsrc is not None and need[self.bsrc[0]]:
+            P.add(self.bsrc, g * 1.0)
+
+
 def _strided(np: Any, idx: Any) -> tuple[int, int] | None:
     """(base, stride) if idx[j, i] == base + j*stride + i (a view of a 1-D block), else None."""
     k, n = idx.shape
@@ -355,12 +411,18 @@ class _MatMul:
         self.label = f"matmul {self.k}x{self.n}" + (" + b" if bblock is not None else "")
 
     def _w(self, v: Any) -> Any:
-        if self.wview is not None:
-            base, stride = self.wview
-            return _np.lib.stride_tricks.as_strided(
-                v[base:], shape=(self.k, self.n), strides=(stride * v.itemsize, v.itemsize)
-            )
-        return v[self.widx]
+        """W as a (k, n) view of the 1-D block ``v`` (a copy only for a scattered layout)."""
+        if self.wview is None:
+            return v[self.widx]
+        base, stride = self.wview
+        k, n = self.k, self.n
+        end = base + k * stride
+        if end <= v.shape[0]:  # reshape of a slice: the cheapest view there is
+            w = v[base:end].reshape(k, stride)
+            return w if stride == n else w[:, :n]
+        return _np.lib.stride_tricks.as_strided(
+            v[base:], shape=(k, n), strides=(stride * v.itemsize, v.itemsize)
+        )
 
     def _b(self, v: Any) -> Any:
         if self.bview is not None:
@@ -542,6 +604,22 @@ class Tape:
                 need[ins.out] = True
         self._need = need
 
+    def _matmul_order(self) -> list[Value]:
+        """The parameters in an order that makes every matmul's W a contiguous row-major
+        block followed by its b (the layout ``fit`` keeps its parameter array in)."""
+        cols: list[int] = []
+        seen: set[int] = set()
+        for ins in self._instrs:
+            if isinstance(ins, _MatMul) and ins.wblock == _PARAMS:
+                more = ins.widx.ravel().tolist()
+                if ins.bblock == _PARAMS:
+                    more += ins.bidx.tolist()
+                if len(set(more)) == len(more) and not seen.intersection(more):
+                    cols += more
+                    seen.update(more)
+        cols += [c for c in range(len(self._layout)) if c not in seen]
+        return [self.parameters[self._layout[c]] for c in cols]
+
     def _relayout(self, order: Sequence[Value]) -> None:
         """Lay the parameter block out in the order of ``order`` (all of self.parameters)."""
         index = {id(p): i for i, p in enumerate(self.parameters)}
@@ -554,6 +632,8 @@ class Tape:
             return [ins.xsrc[0], ins.wblock] + ([ins.bblock] if ins.bblock is not None else [])
         if isinstance(ins, _Sum):
             return [ins.block]
+        if isinstance(ins, _RowDot):
+            return [ins.wsrc[0], ins.xsrc[0]] + ([ins.bsrc[0]] if ins.bsrc is not None else [])
         return [s[0] for s in ins.srcs]
 
     def _key(self, k: int, loc: dict[int, tuple[int, int]], batched: list[bool]) -> Any:
@@ -575,6 +655,8 @@ class Tape:
                     xs = args[n : 2 * n] if not swap else args[:n]
                     xcols = tuple(loc[a][1] for a in xs)
                     return ("mm", n, bias, swap, w_blocks[0], x_blocks[0], xcols, bb)
+            if len(set(wb)) == 1 and len(set(xb)) == 1 and len(set(bb)) <= 1:
+                return ("rowdot", n, bias, wb[0], xb[0], bb)
         if spec.name == "sum" and len(set(blocks)) == 1:
             return ("sum", spec.arity, blocks[0])
         return ("op", id(spec), spec, blocks)
@@ -604,6 +686,17 @@ class Tape:
                 else:  # biases from two blocks: not worth a special case
                     return self._generic(np, members, loc, width, out)
             return _MatMul(wblock, widx, xsrc, bblock, bidx, out, members)
+        if key[0] == "rowdot":
+            _, n, bias, wblock, xblock, bb = key
+            wcols = [loc[a][1] for k in members for a in ops[k][1][:n]]
+            xcols = [loc[a][1] for k in members for a in ops[k][1][n : 2 * n]]
+            wsrc = _source(np, wblock, wcols, width[wblock])
+            xsrc = _source(np, xblock, xcols, width[xblock])
+            bsrc = None
+            if bias:
+                bcols = [loc[ops[k][1][2 * n]][1] for k in members]
+                bsrc = _source(np, bb[0], bcols, width[bb[0]])
+            return _RowDot(wsrc, xsrc, bsrc, len(members), n, out, members)
         if key[0] == "sum":
             _, _, block = key
             cols = [[loc[a][1] for a in ops[k][1]] for k in members]
@@ -722,14 +815,25 @@ class Tape:
             ins.forward(P)
         return P
 
-    def _outputs(self, P: _Program) -> Any:
+    def _outputs(self, P: _Program, first: int = 0) -> Any:
+        """The outputs ``first:`` as a (B,) array (one output) or (B, n) (a view when they
+        are one block, in order)."""
         np = _np
+        srcs = self._out_srcs[first:]
+        b0 = srcs[0][0]
+        if (
+            len(srcs) > 1
+            and P.batched[b0]
+            and all(b == b0 for b, _ in srcs)
+            and [c for _, c in srcs] == list(range(P.width[b0]))
+        ):
+            return P.V[b0]
         cols = []
-        for b, c in self._out_srcs:
+        for b, c in srcs:
             v = P.V[b]
             col = v[:, c] if P.batched[b] else np.full(P.B, v[c])
             cols.append(col)
-        if self.n_outputs == 1:
+        if len(srcs) == 1:
             return np.array(cols[0], dtype=float)
         return np.stack(cols, axis=1)
 
@@ -767,28 +871,35 @@ class Tape:
             self._check_domain(P, y)
         return y
 
-    def _seed(self, P: _Program, scale: Any) -> None:
-        """dL/d(output) = scale for every row (scale: a float or a (B,) / (B, n_out) array)."""
+    def _seed(self, P: _Program, scale: Any, first: bool = False) -> None:
+        """dL/d(output) = scale for every row (a float, or an array with one column per
+        output); ``first``: only the first output is seeded (the others are read only)."""
         np = _np
-        for j, (b, c) in enumerate(self._out_srcs):
+        srcs = self._out_srcs[:1] if first else self._out_srcs
+        if np.ndim(scale) == 2 and len(srcs) == scale.shape[1]:
+            blocks = {b for b, _ in srcs}
+            b = srcs[0][0]
+            if len(blocks) == 1 and P.batched[b] and [c for _, c in srcs] == list(range(P.width[b])):
+                P.G[b] = scale  # the common case: the outputs are one block, in order
+                return
+        for j, (b, c) in enumerate(srcs):
             s = scale if np.ndim(scale) < 2 else scale[:, j]
-            g = np.broadcast_to(np.asarray(s, dtype=float), (P.B,))
             if P.G[b] is None:
                 P.G[b] = np.zeros(P.shape(b))
             if P.batched[b]:
-                P.G[b][:, c] += g
+                P.G[b][:, c] += s
             else:
-                P.G[b][c] += g.sum()
+                P.G[b][c] += s * P.B if np.ndim(s) == 0 else np.sum(s)
 
-    def _backward(self, P: _Program, scale: Any) -> Any:
+    def _backward(self, P: _Program, scale: Any, first: bool = False) -> Any:
         """Back-propagate dL/d(outputs) = scale; the parameters' gradients (block order)."""
         np = _np
-        self._seed(P, scale)
+        P.G[_PARAMS] = np.zeros(len(self.parameters))
+        self._seed(P, scale, first)
         need = self._need
         for ins in reversed(self._instrs):
             ins.backward(P, need)
-        g = P.G[_PARAMS]
-        return np.zeros(len(self.parameters)) if g is None else g
+        return P.G[_PARAMS]
 
     def backward(self, X: Any, reduction: str = "mean") -> float:
         """Forward and backward over the batch ``X``; add the mean (``"sum"``: the sum) over
