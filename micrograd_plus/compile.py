@@ -409,6 +409,7 @@ class _MatMul:
             self.bview = s
             self.buniq = len(set(bidx.tolist())) == bidx.size
         self.label = f"matmul {self.k}x{self.n}" + (" + b" if bblock is not None else "")
+        self.exclusive = False  # set by the tape: no other op reads these W and b
 
     def _w(self, v: Any) -> Any:
         """W as a (k, n) view of the 1-D block ``v`` (a copy only for a scattered layout)."""
@@ -447,28 +448,40 @@ class _MatMul:
         if need[self.xsrc[0]]:
             P.add(self.xsrc, g @ self._w(V[self.wblock]))
         if need[self.wblock]:
-            dw = g.T @ _fetch(V, self.xsrc)
             G = P.G[self.wblock]
             if G is None:
                 G = P.G[self.wblock] = np.zeros(P.shape(self.wblock))
-            if self.wview is not None:
-                self._w(G)[...] += dw
-            elif self.wuniq:
-                G[self.widx] += dw
+            if self.exclusive and self.wview is not None and self.wview[1] == self.n:
+                # no other op reads these weights: their gradient is still 0, write it in place
+                np.matmul(g.T, _fetch(V, self.xsrc), out=self._w(G))
+                if self.bblock is not None and need[self.bblock] and self.bview is not None:
+                    base, stride = self.bview
+                    np.sum(g, axis=0, out=G[base : base + stride * (self.k - 1) + 1 : stride])
+                    return
             else:
-                np.add.at(G, self.widx, dw)
+                self._add_dw(np, G, g.T @ _fetch(V, self.xsrc))
         if self.bblock is not None and need[self.bblock]:
-            db = g.sum(axis=0)
-            G = P.G[self.bblock]
-            if G is None:
-                G = P.G[self.bblock] = np.zeros(P.shape(self.bblock))
-            if self.bview is not None:
-                base, stride = self.bview
-                G[base : base + stride * (self.k - 1) + 1 : stride] += db
-            elif self.buniq:
-                G[self.bidx] += db
-            else:
-                np.add.at(G, self.bidx, db)
+            self._add_db(np, P, g.sum(axis=0))
+
+    def _add_dw(self, np: Any, G: Any, dw: Any) -> None:
+        if self.wview is not None:
+            self._w(G)[...] += dw
+        elif self.wuniq:
+            G[self.widx] += dw
+        else:
+            np.add.at(G, self.widx, dw)
+
+    def _add_db(self, np: Any, P: _Program, db: Any) -> None:
+        G = P.G[self.bblock]
+        if G is None:
+            G = P.G[self.bblock] = np.zeros(P.shape(self.bblock))
+        if self.bview is not None:
+            base, stride = self.bview
+            G[base : base + stride * (self.k - 1) + 1 : stride] += db
+        elif self.buniq:
+            G[self.bidx] += db
+        else:
+            np.add.at(G, self.bidx, db)
 
 
 # --------------------------------------------------------------------------------------
@@ -590,7 +603,15 @@ class Tape:
                 instrs.append(self._instruction(np, key, members, loc, width, out))
                 for j, k in enumerate(members):
                     loc[self.ops[k][2]] = (out, j)
+        reads: dict[int, int] = {}  # parameter column -> how many array ops read it
+        for ins in instrs:
+            for c in self._param_cols(ins):
+                reads[c] = reads.get(c, 0) + 1
+        for ins in instrs:
+            if isinstance(ins, _MatMul) and ins.wblock == _PARAMS and ins.bblock in (None, _PARAMS):
+                ins.exclusive = all(reads[c] == 1 for c in self._param_cols(ins)) and ins.wuniq
         self._loc, self._batched, self._width, self._instrs = loc, batched, width, instrs
+        self._const_array = np.asarray(self.constants, dtype=float)
         self._out_srcs = [(loc[s][0], loc[s][1]) for s in self.output_slots]
         self._set_need()
 
@@ -625,6 +646,33 @@ class Tape:
         index = {id(p): i for i, p in enumerate(self.parameters)}
         self._layout = [index[id(p)] for p in order]
         self._compile()
+
+    def _param_cols(self, ins: Any) -> list[int]:
+        """The parameter-block columns ``ins`` reads (with repeats)."""
+        cols: list[int] = []
+        if isinstance(ins, _MatMul):
+            if ins.wblock == _PARAMS:
+                cols += ins.widx.ravel().tolist()
+            if ins.bblock == _PARAMS:
+                cols += ins.bidx.tolist()
+            srcs = [ins.xsrc]
+        elif isinstance(ins, _Sum):
+            srcs = [ins.src]
+        elif isinstance(ins, _RowDot):
+            srcs = [ins.wsrc, ins.xsrc] + ([ins.bsrc] if ins.bsrc is not None else [])
+        else:
+            srcs = ins.srcs
+        n = len(self.parameters)
+        for b, idx, _ in srcs:
+            if b == _PARAMS:
+                cols += (
+                    list(range(n))
+                    if idx is None
+                    else list(range(n))[idx]
+                    if isinstance(idx, slice)
+                    else idx.tolist()
+                )
+        return cols
 
     @staticmethod
     def _reads(ins: Any) -> list[int]:
@@ -791,7 +839,7 @@ class Tape:
         V: list[Any] = [None] * len(self._batched)
         V[_INPUTS] = X
         V[_PARAMS] = theta
-        V[_CONSTS] = _np.asarray(self.constants, dtype=float)
+        V[_CONSTS] = self._const_array
         return _Program(V, self._batched, self._width, X.shape[0])
 
     def _check_X(self, X: Any) -> Any:
@@ -876,6 +924,16 @@ class Tape:
         output); ``first``: only the first output is seeded (the others are read only)."""
         np = _np
         srcs = self._out_srcs[:1] if first else self._out_srcs
+        if type(scale) is float and len(srcs) == 1:
+            b, c = srcs[0]
+            G = P.G[b]
+            if G is None:
+                G = P.G[b] = np.zeros(P.shape(b))
+            if P.batched[b]:
+                G[:, c] += scale
+            else:
+                G[c] += scale * P.B
+            return
         if np.ndim(scale) == 2 and len(srcs) == scale.shape[1]:
             blocks = {b for b, _ in srcs}
             b = srcs[0][0]
