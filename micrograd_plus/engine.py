@@ -111,7 +111,7 @@ def _domain_error(spec: OpSpec, operands: Sequence[Value], err: Exception) -> Ex
 def _node(data: float, spec: OpSpec, a: Value, b: Value | None = None) -> Value:
     """Create the result node of ``spec`` applied to ``a`` (and ``b`` if binary)."""
     out = _new(Value)
-    out.data = data
+    out.data = data if type(data) is float else float(data)  # (a NumPy scalar in a leaf)
     out.grad = 0.0
     out.label = ""
     if _recording:
@@ -130,7 +130,7 @@ def _node_n(data: float, spec: OpSpec, parents: tuple[Value, ...]) -> Value:
     if len(parents) <= 2:
         return _node(data, spec, *parents)
     out = _new(Value)
-    out.data = data
+    out.data = data if type(data) is float else float(data)  # (a NumPy scalar in a leaf)
     out.grad = 0.0
     out.label = ""
     out._a = None
@@ -353,6 +353,10 @@ class Value:
         """erf x;  d/dx = 2/sqrt(pi) e^(-x^2)."""
         return self._unary(ops.ERF)
 
+    def erfc(self) -> Value:
+        """erfc x = 1 - erf x, accurate in the tail;  d/dx = -2/sqrt(pi) e^(-x^2)."""
+        return self._unary(ops.ERFC)
+
     # ---- activations -----------------------------------------------------------------
 
     def relu(self) -> Value:
@@ -507,6 +511,15 @@ def sum_values(values: Iterable[Any]) -> Value:
         raise ValueError("sum_values: needs at least one value.")
     spec = ops.sum_op(len(parents))
     return _node_n(spec.forward(*[p.data for p in parents]), spec, parents)
+
+
+def _make_node(spec: OpSpec, parents: tuple[Value, ...], data: Any) -> Value:
+    """The node of ``spec`` over ``parents`` with ``data`` already computed (the math
+    namespace's IEEE ``power``/``divide`` on Values: no domain error is raised)."""
+    return _node_n(float(data), spec, parents)
+
+
+ops._install_engine(Value, apply, _make_node)
 
 
 def _lift_or_raise(x: Any, where: str) -> Value:

@@ -705,15 +705,24 @@ def _cluster_lines(members: dict[str | None, list[str]], module: Any) -> list[st
 # --------------------------------------------------------------------------------------
 
 
-def _escape(text: str) -> str:
+MAX_LABEL_CHARS = 1000
+"""Labels and captions longer than this are cut (with "…") before escaping: graphviz
+refuses an HTML label past 16,384 characters, and an escaped character takes up to 11."""
+
+
+def _escape(text: str, limit: int = MAX_LABEL_CHARS) -> str:
     """``text`` as the content of a graphviz HTML-like label: any string is safe.
 
-    ``& < > "`` become entities, a backslash is doubled (graphviz would expand ``\\N``
-    and ``\\G``, even written ``&#92;N``) and a newline is a line break. Control and
-    format characters (bidi overrides), lone surrogates and non-characters are shown as
-    Python escapes (``\\x00``, ``\\u202e``): XML forbids some, the others would hide or
-    reorder text.
+    ``& < > " ]`` become entities (graphviz's HTML parser fails on a label that is only
+    ``]``), a backslash is doubled (graphviz would expand ``\\N`` and ``\\G``, even
+    written ``&#92;N``) and a newline is a line break. Control and format characters
+    (bidi overrides), lone surrogates and non-characters are shown as Python escapes
+    (``\\x00``, ``\\u202e``): XML forbids some, the others would hide or reorder
+    text. Text longer than ``limit`` characters is cut to its start, "…" and how many
+    characters were left out, so that any label stays below graphviz's size limit.
     """
+    if len(text) > limit:
+        text = f"{text[: limit - 40]}… ({len(text) - (limit - 40)} more characters)"
     out = []
     for ch in text:
         if ch == "\n":
@@ -722,6 +731,8 @@ def _escape(text: str) -> str:
             out.append(" ")
         elif ch == "\\":
             out.append("\\\\")  # NOTE: graphviz expands \N, \G, \L... even in HTML labels
+        elif ch == "]":
+            out.append("&#93;")  # NOTE: graphviz 2.43 rejects a label that is only "]"
         elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
             # NOTE: invisible or bidi-reordering characters are shown, not obeyed
             out.append(ch.encode("unicode_escape").decode("ascii").replace("\\", "\\\\"))

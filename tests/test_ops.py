@@ -63,6 +63,7 @@ REFERENCE = {
     "sin": math.sin,
     "cos": math.cos,
     "erf": math.erf,
+    "erfc": lambda x: 1.0 - math.erf(x) if abs(x) < 0.5 else math.erfc(x),
     "relu": lambda x: max(x, 0.0),
     "leaky_relu": lambda x, negative_slope: x if x >= 0 else negative_slope * x,
     "elu": lambda x, alpha: x if x > 0 else alpha * (math.exp(x) - 1.0),

@@ -41,7 +41,7 @@ def torch_op(spec: ops.OpSpec, *t):
         return -t[0]
     if name == "**":
         return torch.pow(t[0], p["exponent"]) if "exponent" in p else torch.pow(t[0], t[1])
-    if name in ("exp", "log", "sqrt", "abs", "sin", "cos", "erf", "sigmoid", "tanh"):
+    if name in ("exp", "log", "sqrt", "abs", "sin", "cos", "erf", "erfc", "sigmoid", "tanh"):
         return getattr(torch, name)(t[0])
     if name == "relu":
         return F.relu(t[0])
