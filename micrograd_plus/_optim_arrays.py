@@ -85,7 +85,7 @@ def _adam(np: Any, opt: Any, x: Any, g: Any, state: dict[str, Any]) -> Any:
             g = g + wd * x
     a1, a2 = 1.0 - beta1, 1.0 - beta2
     m, v = state["exp_avg"], state["exp_avg_sq"]
-    m = m + a1 * (g - m)
+    m = m + a1 * (g - m) if a1 < 0.5 else g - (g - m) * (1.0 - a1)  # torch's lerp, as optim.Adam
     v = v * beta2 + a2 * g * g
     denom = np.sqrt(v) / bias_correction2_sqrt + eps
     state.update(exp_avg=m, exp_avg_sq=v, step_count=k)

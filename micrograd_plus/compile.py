@@ -338,8 +338,15 @@ class _RowDot:
         k, n = self.k, self.n
         w = _fetch(P.V, self.wsrc)
         x = _fetch(P.V, self.xsrc)
-        w = w[..., None] if self.wsrc[2] == "one" else w.reshape(*w.shape[:-1], k, n)
-        x = x[..., None] if self.xsrc[2] == "one" else x.reshape(*x.shape[:-1], k, n)
+        # (one column read by all k*n operands: broadcast it)
+        if self.wsrc[2] == "one":
+            w = _np.broadcast_to(w[..., None], (*w.shape[:-1], k, n))
+        else:
+            w = w.reshape(*w.shape[:-1], k, n)
+        if self.xsrc[2] == "one":
+            x = _np.broadcast_to(x[..., None], (*x.shape[:-1], k, n))
+        else:
+            x = x.reshape(*x.shape[:-1], k, n)
         return w, x
 
     def forward(self, P: _Program) -> None:
@@ -702,7 +709,8 @@ class Tape:
                 ):
                     xs = args[n : 2 * n] if not swap else args[:n]
                     xcols = tuple(loc[a][1] for a in xs)
-                    return ("mm", n, bias, swap, w_blocks[0], x_blocks[0], xcols, bb)
+                    if len(set(xcols)) == n:  # (an input used twice: the row-dot form)
+                        return ("mm", n, bias, swap, w_blocks[0], x_blocks[0], xcols, bb)
             if len(set(wb)) == 1 and len(set(xb)) == 1 and len(set(bb)) <= 1:
                 return ("rowdot", n, bias, wb[0], xb[0], bb)
         if spec.name == "sum" and len(set(blocks)) == 1:
@@ -845,7 +853,10 @@ class Tape:
     def _check_X(self, X: Any) -> Any:
         np = _numpy()
         try:
-            arr = np.asarray(X, dtype=float)
+            arr = np.asarray(X)
+            if arr.dtype.kind not in "biuf":  # strings, None, objects: not numbers
+                raise ValueError(f"got elements of type {arr.dtype}")
+            arr = arr.astype(float, copy=False)
         except (TypeError, ValueError) as err:
             raise ValueError(
                 f"X must be an array-like of numbers with shape (batch, {self.n_inputs}): {err}"
