@@ -196,7 +196,11 @@ def main(argv: list[str] | None = None) -> int:
         vs_numpy = t["compiled"] / t["numpy"]
         trace_ratio = res["compiled"]["compile"] / t["eager"]
         checks = [
-            (f"compiled / numpy epoch = {vs_numpy:.2f}", f"<= {TARGET_VS_NUMPY:g}", vs_numpy <= TARGET_VS_NUMPY),
+            (
+                f"compiled / numpy epoch = {vs_numpy:.2f}",
+                f"<= {TARGET_VS_NUMPY:g}",
+                vs_numpy <= TARGET_VS_NUMPY,
+            ),
             (
                 f"trace + compile = {_fmt(res['compiled']['compile'])} = {trace_ratio:.2f} eager epochs",
                 f"<= {TARGET_TRACE:g}",

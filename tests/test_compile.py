@@ -475,28 +475,42 @@ def test_fit_compiled_model_that_branches_raises_trace_error():
 # --------------------------------------------------------------------------------------
 
 
-def test_digits_compiled_reaches_95_percent_held_out():
+def test_demo_compile_digits_reaches_95_percent_held_out(tmp_path, capsys):
     pytest.importorskip("sklearn")
-    from micrograd_plus import data
-    from micrograd_plus.train import accuracy
+    from micrograd_plus import cli
 
-    X, y = data.load_digits(seed=0)
-    n_test = len(X) // 5
-    model = nn.MLP(64, [32, 10], rng=0)
     start = time.perf_counter()
-    fit(
-        model,
-        X[n_test:],
-        y[n_test:],
-        "cross_entropy",
-        "momentum",
-        30,
-        batch_size=32,
-        lr=0.05,
-        progress=False,
-        compile=True,
+    code = cli.main(
+        [
+            "demo",
+            "--dataset",
+            "digits",
+            "--hidden",
+            "32",
+            "--compile",
+            "--epochs",
+            "30",
+            "--no-progress",
+            "--out",
+            str(tmp_path),
+        ]
     )
     elapsed = time.perf_counter() - start
-    held_out = accuracy(model, X[:n_test], y[:n_test])
-    assert held_out >= 0.95, held_out
+    out = capsys.readouterr().out
+    assert code == 0, out
+    held_out = float(out.split("held out:  accuracy ")[1].split("%")[0]) / 100
+    assert held_out >= 0.95, out
     assert elapsed < 30.0, elapsed
+    assert (tmp_path / "loss_curve.png").exists() and not (tmp_path / "decision_boundary.png").exists()
+
+
+def test_demo_compile_moons_matches_eager(tmp_path, capsys):
+    from micrograd_plus import cli
+
+    finals = []
+    for flag in ([], ["--compile"]):
+        code = cli.main(["demo", "--epochs", "5", "--no-progress", "--out", str(tmp_path), *flag])
+        assert code == 0
+        out = capsys.readouterr().out
+        finals.append(out.split("final:")[1].splitlines()[0])
+    assert finals[0] == finals[1]
