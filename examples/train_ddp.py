@@ -1,15 +1,18 @@
-"""Train a micrograd_plus MLP with PyTorch DistributedDataParallel, then bring it home.
+r"""Train a micrograd_plus MLP with PyTorch DistributedDataParallel, then bring it home.
 
     python examples/train_ddp.py                      # 2 CPU processes, gloo, on 127.0.0.1
     python examples/train_ddp.py --world-size 4 --steps 500 --out ddp_out
     python examples/train_ddp.py --backend nccl       # one process per GPU (needs CUDA)
+    torchrun --nnodes 2 --nproc-per-node 4 --rdzv-backend c10d --rdzv-endpoint HOST:29500 \
+        examples/train_ddp.py --backend nccl          # many machines: run this on each
 
 What it does, step by step:
 
-1. builds an ``nn.MLP`` on the two-moons data and exports it with ``to_torch``;
-2. starts ``--world-size`` worker processes (``torch.multiprocessing``); each
-   joins one process group (gloo on CPU, NCCL on GPUs, rendezvous on 127.0.0.1), wraps
-   the exported module in ``DistributedDataParallel`` and trains on its own shard of
+1. builds an ``nn.MLP`` for the two-moons data;
+2. starts ``--world-size`` worker processes (``torch.multiprocessing``; or torchrun
+   starts them, on any number of machines); each joins one process group (gloo on CPU,
+   NCCL on GPUs, rendezvous on 127.0.0.1), exports the model with ``to_torch``, wraps
+   it in ``DistributedDataParallel`` and trains on its own shard of
    the data (rows ``rank::world_size``). DDP averages the gradients over the processes
    after every backward pass, so with equal shards each step is exactly a full-batch
    gradient-descent step, and all ranks keep identical weights;
@@ -64,28 +67,32 @@ def train_steps(module: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, steps
 def worker(
     rank: int,
     world_size: int,
-    port: int,
+    init_method: str,
     backend: str,
     model: nn.MLP,
     steps: int,
     lr: float,
     n_samples: int,
     out: str,
-) -> None:
+    local_rank: int | None = None,
+) -> torch.nn.Module:
+    """One process of the group: export, wrap in DDP, train on this rank's shard."""
     torch.set_num_threads(1)  # one core per process
-    dist.init_process_group(backend, init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size)
+    dist.init_process_group(backend, init_method=init_method, rank=rank, world_size=world_size)
     try:
-        device = torch.device(f"cuda:{rank}") if backend == "nccl" else torch.device("cpu")
+        gpu = rank if local_rank is None else local_rank  # (torchrun: the GPU on this machine)
+        device = torch.device(f"cuda:{gpu}") if backend == "nccl" else torch.device("cpu")
         # NOTE: each rank exports the model itself. A torch module passed to spawn would
         # arrive in shared memory, and every rank's optimizer would step the same tensors.
         module = to_torch(model).to(device)
-        ddp = DistributedDataParallel(module, device_ids=[rank] if device.type == "cuda" else None)
+        ddp = DistributedDataParallel(module, device_ids=[gpu] if device.type == "cuda" else None)
         X, y = dataset(n_samples)
         X, y = X[rank::world_size].to(device), y[rank::world_size].to(device)  # this rank's shard
         loss = train_steps(ddp, X, y, steps, lr)
         torch.save({k: v.cpu() for k, v in module.state_dict().items()}, Path(out) / f"rank{rank}.pt")
         if rank == 0:
             print(f"rank 0: loss on its shard after {steps} steps: {loss:.4f}", flush=True)
+        return module.cpu()
     finally:
         dist.destroy_process_group()
 
@@ -116,7 +123,7 @@ def train_ddp(
         import torch._dynamo  # (DDP's constructor imports it: once here, not in every worker)
     mp.start_processes(
         worker,
-        args=(world_size, free_port(), backend, model, steps, lr, n_samples, str(out)),
+        args=(world_size, f"tcp://127.0.0.1:{free_port()}", backend, model, steps, lr, n_samples, str(out)),
         nprocs=world_size,
         join=True,
         start_method=start_method,
@@ -161,15 +168,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["gloo", "nccl"], default="gloo")
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--lr", type=float, default=0.1)
-    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--samples", type=int, default=200, help="split evenly over the ranks")
     parser.add_argument("--out", type=Path, default=Path("ddp_out"))
     args = parser.parse_args(argv)
-    if args.backend == "nccl" and torch.cuda.device_count() < args.world_size:
+    if (
+        args.backend == "nccl"
+        and "LOCAL_RANK" not in os.environ
+        and torch.cuda.device_count() < args.world_size
+    ):
         parser.error(f"--backend nccl needs {args.world_size} GPUs, found {torch.cuda.device_count()}.")
 
     model = make_model()
-    print(f"{model}; accuracy before: {accuracy(model, args.samples):.0%}")
-    train_ddp(model, args.steps, args.lr, args.out, args.world_size, args.backend, args.samples)
+    if os.environ.get("RANK", "0") == "0":
+        print(f"{model}; accuracy before: {accuracy(model, args.samples):.0%}")
+    if "LOCAL_RANK" in os.environ:  # started by torchrun: this process is one rank of many
+        rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+        args.out.mkdir(parents=True, exist_ok=True)
+        module = worker(
+            rank, world_size, "env://", args.backend, model, args.steps, args.lr, args.samples, str(args.out),
+            local_rank=int(os.environ["LOCAL_RANK"]),
+        )  # fmt: skip
+        if rank != 0:
+            return 0
+        from_torch(module, model)
+    else:
+        train_ddp(model, args.steps, args.lr, args.out, args.world_size, args.backend, args.samples)
     print(f"imported back with from_torch; accuracy after: {accuracy(model, args.samples):.0%}")
     model.save(args.out / "model.json")
     X, y = data.make_moons(n_samples=args.samples, noise=0.1, seed=0)
