@@ -1,0 +1,215 @@
+"""to_torch / from_torch: same numbers in PyTorch, and back; errors leave the model alone."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from micrograd_plus import Value, nn, ops
+
+torch = pytest.importorskip("torch")
+from micrograd_plus import torch_bridge  # noqa: E402  (needs torch)
+from micrograd_plus.compat import nn as compat_nn  # noqa: E402
+from micrograd_plus.torch_bridge import Swish, from_torch, to_torch, torch_activation  # noqa: E402
+
+pytestmark = pytest.mark.torch
+
+ACTIVATIONS = list(torch_bridge._registry())
+TOL = 1e-12
+
+
+def randomize(model, seed):
+    """Random weights, biases and slopes (biases start at 0, slopes at 0.25)."""
+    gen = random.Random(seed)
+    for p in model.parameters():
+        p.data = gen.uniform(-1.5, 1.5)
+    return model
+
+
+def batch(nin, n=7, seed=0):
+    gen = random.Random(seed)
+    rows = [[gen.uniform(-3, 3) for _ in range(nin)] for _ in range(n)]
+    rows[0] = [0.0] * nin  # the kinks too
+    return rows
+
+
+def outputs(model, X):
+    rows = []
+    for x in X:
+        out = model(x)
+        rows.append([v.data for v in out] if isinstance(out, list) else [out.data])
+    return torch.tensor(rows, dtype=torch.float64)
+
+
+def assert_close(a, b, tol=TOL):
+    assert a.shape == b.shape
+    assert torch.allclose(a, b, rtol=tol, atol=tol), (a - b).abs().max()
+
+
+def test_registry_is_the_map():
+    # one entry per activation that nn accepts, each with a torch module (or our Swish)
+    assert set(ACTIVATIONS) >= {"linear", "relu", "prelu", "swish", "gelu", "tanh"}
+    for name in ACTIVATIONS:
+        act = torch_bridge._registry()[name]
+        module = torch_activation(name, 3)
+        if name == "linear":
+            assert module is None
+        else:
+            assert type(module).__name__ == (act.torch or "Swish")
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_outputs_and_gradients_equal_for_every_activation(activation):
+    model = randomize(nn.MLP(3, [4, 5, 2], activation=activation, output_activation=activation, rng=1), 2)
+    module = to_torch(model)
+    X = batch(3)
+    assert_close(module(torch.tensor(X, dtype=torch.float64)), outputs(model, X))
+
+    # gradients of a weighted sum of the outputs, for every parameter and input
+    gen = random.Random(3)
+    upstream = [[gen.uniform(-1, 1) for _ in range(2)] for _ in X]
+    xs = [[Value(v) for v in row] for row in X]
+    loss = sum(o * u for row, us in zip(xs, upstream) for o, u in zip(model(row), us))
+    loss.backward()
+    tx = torch.tensor(X, dtype=torch.float64, requires_grad=True)
+    (module(tx) * torch.tensor(upstream, dtype=torch.float64)).sum().backward()
+    assert_close(tx.grad, torch.tensor([[v.grad for v in row] for row in xs], dtype=torch.float64))
+    linears = [m for m in module if isinstance(m, torch.nn.Linear)]
+    for layer, linear in zip(model.layers, linears):
+        w_grad = torch.tensor([[w.grad for w in n.w] for n in layer.neurons], dtype=torch.float64)
+        assert_close(linear.weight.grad, w_grad)
+        assert_close(linear.bias.grad, torch.tensor([n.b.grad for n in layer.neurons], dtype=torch.float64))
+    if activation == "prelu":
+        prelus = [m for m in module if isinstance(m, torch.nn.PReLU)]
+        assert [p.num_parameters for p in prelus] == [4, 5, 2]
+        for layer, prelu in zip(model.layers, prelus):
+            slopes = torch.tensor([n.slope.grad for n in layer.neurons], dtype=torch.float64)
+            assert_close(prelu.weight.grad, slopes)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nn.MLP(2, [1], rng=0),
+        lambda: nn.MLP(5, [3, 3, 3, 1], activation="tanh", rng=0),
+        lambda: nn.MLP(3, [4, 2], activation="prelu", output_activation="sigmoid", rng=0),
+        lambda: nn.MLP(2, [3, 1], bias=False, rng=0),
+        lambda: nn.Layer(3, 1, activation="elu", rng=0),
+        lambda: nn.Layer(1, 4, activation="prelu", rng=0),
+        lambda: nn.Neuron(2, activation="softplus", rng=0),
+        lambda: nn.Neuron(3, activation="linear", bias=False, rng=0),
+    ],
+)
+def test_round_trip_of_layer_shapes(make):
+    model = randomize(make(), 5)
+    nin = model.nin
+    X = batch(nin, seed=4)
+    module = to_torch(model)
+    assert_close(module(torch.tensor(X, dtype=torch.float64)), outputs(model, X))
+    # train "in torch": new weights; copy them back into a differently initialized twin
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.empty_like(p).uniform_(-1, 1, generator=torch.Generator().manual_seed(p.numel())))
+    twin = randomize(make(), 6)
+    assert from_torch(module, twin) is twin
+    assert_close(module(torch.tensor(X, dtype=torch.float64)), outputs(twin, X))
+    assert to_torch(twin).state_dict().keys() == module.state_dict().keys()
+    for (k, a), b in zip(module.state_dict().items(), to_torch(twin).state_dict().values()):
+        assert torch.equal(a, b), k
+
+
+def test_structure_dtype_and_compat_models():
+    model = nn.MLP(2, [3, 3, 1], activation="leaky_relu", output_activation="tanh", rng=0)
+    module = to_torch(model, dtype=torch.float32)
+    kinds = [type(m).__name__ for m in module]
+    assert kinds == ["Linear", "LeakyReLU", "Linear", "LeakyReLU", "Linear", "Tanh"]
+    assert module[1].negative_slope == 0.01
+    assert all(p.dtype == torch.float32 for p in module.parameters())
+    assert [type(m).__name__ for m in to_torch(nn.MLP(2, [3, 1], rng=0))] == ["Linear", "ReLU", "Linear"]
+    assert to_torch(nn.MLP(2, [3, 1], activation="gelu", rng=0))[1].approximate == "none"
+    # micrograd-style models too: ReLU hidden layers, linear output
+    random.seed(1337)
+    micro = compat_nn.MLP(2, [4, 4, 1])
+    X = batch(2)
+    assert_close(to_torch(micro)(torch.tensor(X, dtype=torch.float64)), outputs(micro, X))
+
+
+def test_swish_with_beta_has_its_own_module():
+    module = torch_activation("swish", 3, beta=1.7)
+    assert isinstance(module, Swish) and "beta=1.7" in repr(module)
+    xs = [-30.0, -2.0, -0.1, 0.0, 0.3, 4.0, 50.0]
+    got = module(torch.tensor(xs, dtype=torch.float64))
+    assert_close(got, torch.tensor([Value(x).swish(1.7).data for x in xs], dtype=torch.float64))
+    assert type(torch_activation("swish", 3)).__name__ == (torch_bridge._registry()["swish"].torch or "Swish")
+    with pytest.raises(TypeError, match="no parameter"):
+        torch_activation("relu", 3, alpha=2.0)
+    with pytest.raises(ValueError, match="unknown activation"):
+        torch_activation("nope")
+
+
+def test_to_torch_rejects_other_objects():
+    with pytest.raises(TypeError, match=r"nn\.MLP"):
+        to_torch([1, 2])
+
+
+def _mismatches():
+    prelu = nn.MLP(2, [3, 1], activation="prelu", rng=0)
+    return [
+        (nn.MLP(2, [3, 3, 1], rng=0), to_torch(nn.MLP(2, [3, 1], rng=0)), "2 Linear layer"),
+        (
+            nn.MLP(2, [3, 1], rng=0),
+            to_torch(nn.MLP(2, [4, 1], rng=0)),
+            r"weight shape \(4, 2\) in the module",
+        ),
+        (
+            nn.MLP(2, [3, 1], rng=0),
+            to_torch(nn.MLP(3, [3, 1], rng=0)),
+            r"layer 0 \(layers.0\).*\(3, 3\).*\(3, 2\)",
+        ),
+        (nn.MLP(2, [3, 1], rng=0), to_torch(nn.MLP(2, [3, 1], bias=False, rng=0)), "bias shape none"),
+        (nn.MLP(2, [3, 1], bias=False, rng=0), to_torch(nn.MLP(2, [3, 1], rng=0)), r"bias shape \(3,\)"),
+        (prelu, to_torch(nn.MLP(2, [3, 1], rng=0)), "PReLU slope shape none"),
+        (nn.MLP(2, [3, 1], rng=0), to_torch(prelu), r"PReLU slope shape \(3,\)"),
+        (
+            nn.MLP(2, [3, 1], activation="prelu", rng=0),
+            torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.PReLU(), torch.nn.Linear(3, 1)),
+            r"PReLU slope shape \(1,\) in the module, \(3,\)",
+        ),
+        (
+            nn.MLP(2, [3, 1], rng=0),
+            torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3), torch.nn.Linear(3, 1)),
+            "BatchNorm1d",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_mismatches())))
+def test_mismatch_raises_and_leaves_the_model_unchanged(case):
+    model, module, message = _mismatches()[case]
+    randomize(model, 9)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=message):
+        from_torch(module, model)
+    assert model.state_dict() == before
+
+
+def test_from_torch_unwraps_and_checks_its_argument():
+    model = randomize(nn.MLP(2, [3, 1], rng=0), 1)
+    module = to_torch(model)
+
+    class Wrapper(torch.nn.Module):  # what DistributedDataParallel looks like from outside
+        def __init__(self, inner):
+            super().__init__()
+            self.module = inner
+
+    twin = from_torch(Wrapper(module), nn.MLP(2, [3, 1], rng=1))
+    assert twin.state_dict() == model.state_dict()
+    with pytest.raises(TypeError, match=r"torch\.nn\.Module"):
+        from_torch({"weight": 1}, model)
+
+
+def test_registry_fallback_matches_contract():
+    # The activation names are the registry's (or, until it lands, nn's own list).
+    names = list(getattr(ops, "ACTIVATIONS", None) or nn.ACTIVATIONS)
+    assert sorted(names) == sorted(ACTIVATIONS)
