@@ -69,11 +69,11 @@ def target(x):
 
 
 K_LO, K_HI = -math.pi, math.pi
-x_sup = [[K_LO + (K_HI - K_LO) * i / 400] for i in range(401)]  # where the sup is taken
+x_sup = [[K_LO + (K_HI - K_LO) * i / 200] for i in range(201)]  # where the sup is taken
 
 
 def sup_error(model):
-    """max over K (401 points) of |f(x) - g(x)|, with g evaluated by the library."""
+    """max over K (201 points) of |f(x) - g(x)|, with g evaluated by the library."""
     return max(abs(target(x[0]) - g) for x, g in zip(x_sup, predict(model, x_sup)))
 
 
@@ -136,17 +136,17 @@ for k, e in zip(widths_built, sup_built):
 # ## What training finds: the optimization error
 #
 # Now let gradient descent find the weights instead: `nn.MLP(1, [k, 1], "relu")` from its
-# random initialisation, trained by Adam on the mean squared error over 24 noise-free
-# samples of $f$, full batch. A callback records the sup error after 20, 80 and 320 epochs.
+# random initialisation, trained by Adam on the mean squared error over 16 noise-free
+# samples of $f$, full batch. A callback records the sup error after 10, 40 and 160 epochs.
 # The target has no noise and the samples cover $K$ densely, so whatever separates the
 # trained curve from the built one is (almost all) **optimization error**: weights that
 # exist but that training has not reached.
 
 # %%
-X_train = [[K_LO + (K_HI - K_LO) * i / 23] for i in range(24)]
+X_train = [[K_LO + (K_HI - K_LO) * i / 15] for i in range(16)]
 y_train = [target(x[0]) for x in X_train]
 widths_trained = [1, 2, 4, 8, 16]
-checkpoints = (20, 80, 320)
+checkpoints = (10, 40, 160)
 sup_trained = {e: [] for e in checkpoints}
 for k in widths_trained:
     model_k = nn.MLP(1, [k, 1], activation="relu", rng=0)
@@ -160,7 +160,7 @@ for k in widths_trained:
         X_train,
         y_train,
         "mse",
-        optim.Adam(model_k.parameters(), lr=0.02),
+        optim.Adam(model_k.parameters(), lr=0.03),
         epochs=max(checkpoints),
         progress=False,
         callback=record,
@@ -230,7 +230,7 @@ def tent_net(depth):
     return model
 
 
-def linear_pieces(model, n=1024):
+def linear_pieces(model, n=256):
     """The number of linear pieces of a 1-D model on [0, 1] (slopes on a dyadic grid)."""
     xs = [[i / n] for i in range(n + 1)]
     ys = predict(model, xs)
@@ -239,7 +239,7 @@ def linear_pieces(model, n=1024):
 
 
 fig, axes = plt.subplots(1, 4, figsize=(11, 2.6), sharey=True)
-x_tent = [[i / 512] for i in range(513)]
+x_tent = [[i / 256] for i in range(257)]
 for ax, depth in zip(axes, (1, 2, 3, 5)):
     deep = tent_net(depth)
     ax.plot([x[0] for x in x_tent], predict(deep, x_tent), c="C4")
@@ -286,8 +286,8 @@ for hidden in ([2] * 6, [12]):
         X_train,
         y_train,
         "mse",
-        optim.Adam(model_dw.parameters(), lr=0.02),
-        epochs=200,
+        optim.Adam(model_dw.parameters(), lr=0.03),
+        epochs=160,
         progress=False,
     )
     print(
@@ -318,7 +318,7 @@ print("correct:", answer_1)
 
 # %%
 answer_2 = (4, 128)  # your answers here: width, pieces
-assert answer_2 == (max(3 + 1, 2), linear_pieces(tent_net(7), n=2048))
+assert answer_2 == (max(3 + 1, 2), linear_pieces(tent_net(7)))
 print("correct:", answer_2)
 
 # %% [markdown]
