@@ -813,6 +813,8 @@ def _graph_class() -> type:
     class Graph(graphviz.Digraph):
         """A ``graphviz.Digraph`` whose Jupyter display falls back to the DOT text.
 
+        In Jupyter it shows as SVG and PNG (the PNG at most ``PNG_SIZE`` inches at
+        ``PNG_DPI``), so a viewer that does not trust the SVG still shows a picture.
         Without the ``dot`` program, ``render()``, ``pipe()`` and ``view()`` raise
         ``graphviz.ExecutableNotFound`` with a line saying how to install graphviz.
         """
