@@ -102,7 +102,7 @@ print(net)
 viz.draw_network(net)
 
 # %% [markdown]
-# Every number of the picture is a parameter: 12 weights on the edges and 6 biases in the
+# Every number of the picture is a parameter: 14 weights on the edges and 6 biases in the
 # neurons. (The biases all start at 0; training moves them.) In the library's names, layer
 # $\ell$ is `layers.{ℓ-1}`, and the weight $w^\ell_{j,k}$ is
 # `layers.{ℓ-1}.neurons.{j-1}.w.{k-1}` (Python counts from 0, the lecture from 1).
