@@ -10,6 +10,7 @@ web). The tests check that
   directory, with the headless matplotlib backend, within its time budget;
 - it also runs without the graphviz ``dot`` program: graph cells show their DOT text
   and the install hint instead of failing;
+- each has an exercise with a checkable answer (an `assert`);
 - notebooks/README.md lists every notebook.
 
 The sources are linted by ``ruff check .`` like the package (see pyproject.toml).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -91,6 +93,14 @@ def test_committed_outputs_are_from_one_clean_run(path: Path) -> None:
             assert out["output_type"] != "error", f"{ipynb.name}: a committed output holds an error; {fix}"
     size = ipynb.stat().st_size
     assert size < 1_500_000, f"{ipynb.name} is {size} bytes; lower a figure's dpi or size"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=IDS)
+def test_each_notebook_has_an_exercise_the_reader_can_check(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert re.search(r"^\s*assert ", text, re.MULTILINE), (
+        f"{path.name}: add at least one exercise whose answer an `assert` cell checks"
+    )
 
 
 def test_the_readme_lists_every_notebook() -> None:
