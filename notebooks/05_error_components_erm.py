@@ -233,7 +233,8 @@ plt.show()
 #   S-curve and cannot follow a full sine period; it shrinks quickly with $k$ and is
 #   nearly zero from $k = 4$ on. It only depends on the architecture (notebook 04).
 # * **Statistical error** ($\mathcal L(h_n) - \mathcal L(\hat h)$): the price of having
-#   20 noisy samples instead of the whole distribution. More data shrinks it.
+#   20 noisy samples instead of the whole distribution. It depends on which 20 we drew
+#   (another seed gives other numbers); on average over draws, more data shrinks it.
 # * **Optimization error** ($\mathcal L(\tilde h_n) - \mathcal L(h_n)$): the price of
 #   stopping after 10 epochs. More (or better) training shrinks it.
 #
