@@ -184,18 +184,18 @@ print("a 2 → 5 → 5 → 1 linear MLP is the single affine map x ↦ W x + b")
 
 # %% [markdown]
 # So training a linear MLP on $y = \sin x$ can at best find the least-squares line, however
-# many layers it has. A tanh MLP of the same shape bends. (Both: 40 noisy samples, Adam,
+# many layers it has. A tanh MLP of the same shape bends. (Both: 24 noisy samples, Adam,
 # 150 full-batch epochs.)
 
 # %%
-X_sine, y_sine = data.make_sine(n_samples=40, noise=0.05, seed=0)
+X_sine, y_sine = data.make_sine(n_samples=24, noise=0.05, seed=0)
 grid = np.linspace(-np.pi, np.pi, 101)
 fig, ax = plt.subplots()
 ax.scatter([r[0] for r in X_sine], y_sine, s=10, c="k", label="data: sin x + noise")
 for activation, color in [("linear", "C0"), ("tanh", "C1")]:
-    model = nn.MLP(1, [8, 8, 1], activation=activation, rng=0)
+    model = nn.MLP(1, [6, 6, 1], activation=activation, rng=0)
     fit(model, X_sine, y_sine, "mse", optim.Adam(model.parameters(), lr=0.05), epochs=150, progress=False)
-    ax.plot(grid, predict(model, [[g] for g in grid]), c=color, lw=2, label=f"{activation} MLP(1, [8, 8, 1])")
+    ax.plot(grid, predict(model, [[g] for g in grid]), c=color, lw=2, label=f"{activation} MLP(1, [6, 6, 1])")
 slope, intercept = np.polyfit([r[0] for r in X_sine], y_sine, 1)
 ax.plot(grid, slope * grid + intercept, "k:", label="least-squares line")
 ax.set_xlabel("x")
