@@ -334,6 +334,9 @@ def _body(
         raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}.")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str, got {type(title).__name__}.")
+    for flag, value in (("show_grad", show_grad), ("show_order", show_order), ("compact", compact)):
+        if not isinstance(value, bool):  # NOTE: show_grad="no" would be truthy
+            raise TypeError(f"{flag} must be True or False, got {type(value).__name__} {value!r:.40}.")
     order = _order(roots)
     n_total = len(order)
 

@@ -378,6 +378,12 @@ def test_very_long_labels_and_captions_are_cut_below_graphviz_limit(label):
             svg_texts(src)
 
 
+@pytest.mark.parametrize("flag", ["show_grad", "show_order", "compact"])
+def test_truthy_strings_for_flags_are_refused(flag):
+    with pytest.raises(TypeError, match=f"{flag} must be True or False, got str 'no'"):
+        viz.to_dot(Value(1.0) * 2.0, **{flag: "no"})
+
+
 def test_a_short_label_is_not_cut():
     text = "y" * viz.MAX_LABEL_CHARS
     assert viz._escape(text) == text
