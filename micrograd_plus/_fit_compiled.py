@@ -29,6 +29,7 @@ after them. Any other optimizer is stepped through ``.grad`` / ``step()`` as usu
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from . import _optim_arrays
@@ -119,7 +120,8 @@ class CompiledSteps:
         self.opt_idx = np.asarray([position[id(p)] for p in opt_params], dtype=np.intp)
         # every entry is the optimizer's: its state is kept in our order (permuted once)
         self.opt_all = len(opt_params) == len(params)
-        self.others = [i for i in range(len(params)) if i not in set(self.opt_idx.tolist())]
+        mine = set(self.opt_idx.tolist())
+        self.others = [i for i in range(len(params)) if i not in mine]
         self.grad = np.zeros(len(params))
         self.resume()
 
@@ -194,7 +196,7 @@ class CompiledSteps:
             w = theta[self.l2_idx]
             loss += float(w @ w) * self.l2 if self.l2 != 1.0 else float(w @ w)
             g[self.l2_idx] += (2.0 * self.l2) * w
-        if not np.isfinite(loss):
+        if not math.isfinite(loss):
             tape._check_domain(P, Z)
         correct = self._correct(Z, rows) if self.truth is not None else 0
         opt = self.optimizer

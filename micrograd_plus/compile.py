@@ -271,9 +271,15 @@ class _Elementwise:
         V = P.V
         args = [_fetch(V, s) for s in self.srcs]
         local = self.spec.local_grads(*args, V[self.out])
+        last = None
         for src, d in zip(self.srcs, local):
             if need[src[0]]:
-                P.add(src, g * d)
+                if last is None and type(d) is float and d == 1.0:
+                    last = src  # (an add: g itself is handed on, once, after every other use)
+                else:
+                    P.add(src, g * d)
+        if last is not None:
+            P.add(last, g)
 
 
 class _Sum:
@@ -417,11 +423,20 @@ class _MatMul:
             self.buniq = len(set(bidx.tolist())) == bidx.size
         self.label = f"matmul {self.k}x{self.n}" + (" + b" if bblock is not None else "")
         self.exclusive = False  # set by the tape: no other op reads these W and b
+        self._wcache: tuple[Any, Any] = (None, None)
 
     def _w(self, v: Any) -> Any:
         """W as a (k, n) view of the 1-D block ``v`` (a copy only for a scattered layout)."""
         if self.wview is None:
             return v[self.widx]
+        cached = self._wcache  # (block, view): fit keeps one parameter array across steps
+        if cached[0] is v:
+            return cached[1]
+        w = self._wview(v)
+        self._wcache = (v, w)
+        return w
+
+    def _wview(self, v: Any) -> Any:
         base, stride = self.wview
         k, n = self.k, self.n
         end = base + k * stride
