@@ -204,6 +204,15 @@ def _source(np: Any, block: int, cols: list[int], width: int) -> tuple[int, Any,
     return block, idx, "uniq" if len(set(cols)) == k else "dup"
 
 
+def _same_source(a: tuple[int, Any, str], b: tuple[int, Any, str]) -> bool:
+    (ab, ai, ak), (bb, bi, bk) = a, b
+    if ab != bb or ak != bk:
+        return False
+    if ai is None or bi is None or isinstance(ai, slice) or isinstance(bi, slice):
+        return ai == bi
+    return bool(_np.array_equal(ai, bi))
+
+
 def _fetch(V: list[Any], src: tuple[int, Any, str]) -> Any:
     b, idx, _ = src
     v = V[b]
@@ -213,11 +222,12 @@ def _fetch(V: list[Any], src: tuple[int, Any, str]) -> Any:
 class _Program:
     """Shapes and gradients of the blocks of one call, shared by the instructions."""
 
-    __slots__ = ("B", "G", "V", "batched", "width")
+    __slots__ = ("A", "B", "G", "V", "batched", "width")
 
     def __init__(self, V: list[Any], batched: list[bool], width: list[int], B: int) -> None:
         self.V, self.batched, self.width, self.B = V, batched, width, B
         self.G: list[Any] = [None] * len(V)
+        self.A: list[Any] = [None] * len(V)  # an op's operands, fetched by forward, for backward
 
     def shape(self, b: int) -> tuple[int, ...]:
         return (self.B, self.width[b]) if self.batched[b] else (self.width[b],)
@@ -250,27 +260,32 @@ class _Elementwise:
 
     def __init__(self, spec: OpSpec, srcs: list[tuple[int, Any, str]], out: int, members: list[int]) -> None:
         self.spec, self.srcs, self.out, self.members = spec, srcs, out, members
+        self._forward, self._local_grads = spec.forward, spec.local_grads
 
     @property
     def label(self) -> str:
         return self.spec.label
 
     def forward(self, P: _Program) -> None:
-        np = _np
-        args = [_fetch(P.V, s) for s in self.srcs]
-        y = self.spec.forward(*args)
-        shape = P.shape(self.out)
+        V = P.V
+        args = [V[b] if idx is None else V[b][..., idx] for b, idx, _ in self.srcs]
+        y = self._forward(*args)
+        out = self.out
+        shape = (P.B, P.width[out]) if P.batched[out] else (P.width[out],)
         if getattr(y, "shape", None) != shape:
-            y = np.broadcast_to(np.asarray(y, dtype=float), shape)
-        P.V[self.out] = y
+            y = _np.broadcast_to(_np.asarray(y, dtype=float), shape)
+        V[out] = y
+        P.A[out] = args
 
     def backward(self, P: _Program, need: list[bool]) -> None:
         g = P.G[self.out]
         if g is None:
             return
         V = P.V
-        args = [_fetch(V, s) for s in self.srcs]
-        local = self.spec.local_grads(*args, V[self.out])
+        args = P.A[self.out]
+        if args is None:
+            args = [_fetch(V, s) for s in self.srcs]
+        local = self._local_grads(*args, V[self.out])
         last = None
         for src, d in zip(self.srcs, local):
             if need[src[0]]:
@@ -339,6 +354,7 @@ class _RowDot:
             members,
         )
         self.label = f"rowdot {k}x{n}" + (" + b" if bsrc is not None else "")
+        self.same = _same_source(wsrc, xsrc)  # dot(v, v): the w's and the x's are one source
 
     def _operands(self, P: _Program) -> tuple[Any, Any]:
         k, n = self.k, self.n
@@ -370,12 +386,19 @@ class _RowDot:
         w, x = self._operands(P)
         g3 = g[..., None]
         kn = self.k * self.n
+        if self.same and need[self.wsrc[0]]:  # Σ x_i²: both uses at once
+            c = g3 * (x + w)
+            P.add(self.wsrc, c.reshape(*c.shape[:-2], kn))
+        else:
+            self._both(P, need, g3, w, x, kn)
+        if self.bsrc is not None and need[self.bsrc[0]]:
+            P.add(self.bsrc, g * 1.0)
+
+    def _both(self, P: _Program, need: list[bool], g3: Any, w: Any, x: Any, kn: int) -> None:
         for src, other in ((self.wsrc, x), (self.xsrc, w)):
             if need[src[0]]:
                 c = g3 * other
                 P.add(src, c.reshape(*c.shape[:-2], kn))
-        if self.bsrc is not None and need[self.bsrc[0]]:
-            P.add(self.bsrc, g * 1.0)
 
 
 def _strided(np: Any, idx: Any) -> tuple[int, int] | None:
@@ -423,17 +446,20 @@ class _MatMul:
             self.buniq = len(set(bidx.tolist())) == bidx.size
         self.label = f"matmul {self.k}x{self.n}" + (" + b" if bblock is not None else "")
         self.exclusive = False  # set by the tape: no other op reads these W and b
-        self._wcache: tuple[Any, Any] = (None, None)
+        self._wcache: tuple[Any, ...] = (None, None, None, None)
 
     def _w(self, v: Any) -> Any:
         """W as a (k, n) view of the 1-D block ``v`` (a copy only for a scattered layout)."""
         if self.wview is None:
             return v[self.widx]
-        cached = self._wcache  # (block, view): fit keeps one parameter array across steps
-        if cached[0] is v:
-            return cached[1]
+        # fit keeps its parameter and gradient arrays across steps: remember both views
+        c = self._wcache
+        if c[0] is v:
+            return c[1]
+        if c[2] is v:
+            return c[3]
         w = self._wview(v)
-        self._wcache = (v, w)
+        self._wcache = (v, w, c[0], c[1])
         return w
 
     def _wview(self, v: Any) -> Any:
@@ -975,10 +1001,15 @@ class Tape:
             else:
                 P.G[b][c] += s * P.B if np.ndim(s) == 0 else np.sum(s)
 
-    def _backward(self, P: _Program, scale: Any, first: bool = False) -> Any:
-        """Back-propagate dL/d(outputs) = scale; the parameters' gradients (block order)."""
+    def _backward(self, P: _Program, scale: Any, first: bool = False, out: Any = None) -> Any:
+        """Back-propagate dL/d(outputs) = scale; the parameters' gradients (block order),
+        in ``out`` if given (an array of the right size, overwritten)."""
         np = _np
-        P.G[_PARAMS] = np.zeros(len(self.parameters))
+        if out is None:
+            out = np.zeros(len(self.parameters))
+        else:
+            out.fill(0.0)
+        P.G[_PARAMS] = out
         self._seed(P, scale, first)
         need = self._need
         for ins in reversed(self._instrs):
