@@ -258,9 +258,20 @@ class _Program:
 class _Elementwise:
     """k scalar ops of one spec as one array op: the spec's own rules on (B, k) blocks."""
 
-    def __init__(self, spec: OpSpec, srcs: list[tuple[int, Any, str]], out: int, members: list[int]) -> None:
+    def __init__(
+        self,
+        spec: OpSpec,
+        srcs: list[tuple[int, Any, str]],
+        out: int,
+        members: list[int],
+        scalars: list[int | None] | None = None,
+    ) -> None:
         self.spec, self.srcs, self.out, self.members = spec, srcs, out, members
         self._forward, self._local_grads = spec.forward, spec.local_grads
+        # an operand that is one number for the whole batch (a constant, a parameter) is
+        # handed to the rules as a Python float: cheaper than a 1-element array
+        scalars = scalars or [None] * len(srcs)
+        self._fetch = [(b, idx, c) for (b, idx, _), c in zip(srcs, scalars)]
 
     @property
     def label(self) -> str:
@@ -268,7 +279,10 @@ class _Elementwise:
 
     def forward(self, P: _Program) -> None:
         V = P.V
-        args = [V[b] if idx is None else V[b][..., idx] for b, idx, _ in self.srcs]
+        args = [
+            (V[b] if idx is None else V[b][..., idx]) if c is None else float(V[b][c])
+            for b, idx, c in self._fetch
+        ]
         y = self._forward(*args)
         out = self.out
         shape = (P.B, P.width[out]) if P.batched[out] else (P.width[out],)
@@ -648,7 +662,7 @@ class Tape:
                 is_batched = any(batched[loc[a][0]] for k in members for a in self.ops[k][1])
                 batched.append(is_batched)
                 width.append(len(members))
-                instrs.append(self._instruction(np, key, members, loc, width, out))
+                instrs.append(self._instruction(np, key, members, loc, width, out, batched))
                 for j, k in enumerate(members):
                     loc[self.ops[k][2]] = (out, j)
         reads: dict[int, int] = {}  # parameter column -> how many array ops read it
@@ -766,6 +780,7 @@ class Tape:
         loc: dict[int, tuple[int, int]],
         width: list[int],
         out: int,
+        batched: list[bool],
     ) -> Any:
         ops = self.ops
         if key[0] == "mm":
@@ -781,7 +796,7 @@ class Tape:
                     bblock = bblocks.pop()
                     bidx = np.asarray([loc[s][1] for s in bslots], dtype=np.intp)
                 else:  # biases from two blocks: not worth a special case
-                    return self._generic(np, members, loc, width, out)
+                    return self._generic(np, members, loc, width, out, batched)
             return _MatMul(wblock, widx, xsrc, bblock, bidx, out, members)
         if key[0] == "rowdot":
             _, n, bias, wblock, xblock, bb = key
@@ -798,18 +813,28 @@ class Tape:
             _, _, block = key
             cols = [[loc[a][1] for a in ops[k][1]] for k in members]
             return _Sum(block, cols, out, width[block], members)
-        return self._generic(np, members, loc, width, out)
+        return self._generic(np, members, loc, width, out, batched)
 
     def _generic(
-        self, np: Any, members: list[int], loc: dict[int, tuple[int, int]], width: list[int], out: int
+        self,
+        np: Any,
+        members: list[int],
+        loc: dict[int, tuple[int, int]],
+        width: list[int],
+        out: int,
+        batched: list[bool],
     ) -> _Elementwise:
         spec = self.ops[members[0]][0]
         srcs = []
+        scalars: list[int | None] = []
         for i in range(spec.arity):
             cols = [loc[self.ops[k][1][i]] for k in members]
             (block,) = {b for b, _ in cols}
-            srcs.append(_source(np, block, [c for _, c in cols], width[block]))
-        return _Elementwise(spec, srcs, out, members)
+            src = _source(np, block, [c for _, c in cols], width[block])
+            srcs.append(src)
+            one = len({c for _, c in cols}) == 1
+            scalars.append(cols[0][1] if one and not batched[block] and batched[out] else None)
+        return _Elementwise(spec, srcs, out, members, scalars)
 
     # ---- checking the program once, on the example ------------------------------------
 
