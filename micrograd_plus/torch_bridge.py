@@ -238,8 +238,9 @@ def from_torch(module: torch.nn.Module, model: Any) -> Any:
     """
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"from_torch: module must be a torch.nn.Module, got {type(module).__name__}.")
-    while isinstance(getattr(module, "module", None), torch.nn.Module):  # DDP / DataParallel
-        module = module.module
+    inner = getattr(module, "module", None)
+    while isinstance(inner, torch.nn.Module):  # DistributedDataParallel / DataParallel
+        module, inner = inner, getattr(inner, "module", None)
     layers = _layers(model)
     groups = _torch_layers(module)
     if len(groups) != len(layers):
@@ -255,11 +256,10 @@ def from_torch(module: torch.nn.Module, model: Any) -> Any:
         _check_shape(where, "bias", _shape(linear.bias), (layer.nout,) if layer.bias else None)
         if layer.bias:
             writes.append(([n.b for n in layer.neurons], _floats(linear.bias)))
-        prelu_weight = None if prelu is None else prelu.weight
-        is_prelu = getattr(layer.neurons[0], "slope", None) is not None
-        _check_shape(where, "PReLU slope", _shape(prelu_weight), (layer.nout,) if is_prelu else None)
-        if is_prelu:
-            writes.append(([n.slope for n in layer.neurons], _floats(prelu_weight)))
+        slopes = (layer.nout,) if getattr(layer.neurons[0], "slope", None) is not None else None
+        _check_shape(where, "PReLU slope", _shape(prelu and prelu.weight), slopes)
+        if prelu is not None:
+            writes.append(([n.slope for n in layer.neurons], _floats(prelu.weight)))
     for params, values in writes:  # everything is checked: now write
         for p, v in zip(params, values):
             p.data = v
