@@ -97,21 +97,15 @@ def _domain_error(spec: OpSpec, operands: Sequence[Value], err: Exception) -> Ex
         msg = f"{name}: division by zero at ({vals})"
     elif isinstance(err, OverflowError):
         msg = f"{name}: result out of the float range at ({vals})"
-    elif spec.name == "log":
-        msg = f"log is defined for x > 0, got x={vals}"
-    elif spec.name == "sqrt":
-        msg = f"sqrt is defined for x >= 0, got x={vals}"
-    elif spec.name == "**":
-        msg = f"**: a negative base needs an integer exponent for a real result, got ({vals})"
     else:
-        msg = f"{name} is not defined at ({vals})"
+        msg = spec.domain_message.format(label=name, values=vals)
     return type(err)(f"{msg} [{err}]")
 
 
 def _node(data: float, spec: OpSpec, a: Value, b: Value | None = None) -> Value:
     """Create the result node of ``spec`` applied to ``a`` (and ``b`` if binary)."""
     out = _new(Value)
-    out.data = data
+    out.data = data if type(data) is float else float(data)  # (a NumPy scalar in a leaf)
     out.grad = 0.0
     out.label = ""
     if _recording:
@@ -130,7 +124,7 @@ def _node_n(data: float, spec: OpSpec, parents: tuple[Value, ...]) -> Value:
     if len(parents) <= 2:
         return _node(data, spec, *parents)
     out = _new(Value)
-    out.data = data
+    out.data = data if type(data) is float else float(data)  # (a NumPy scalar in a leaf)
     out.grad = 0.0
     out.label = ""
     out._a = None
@@ -353,6 +347,10 @@ class Value:
         """erf x;  d/dx = 2/sqrt(pi) e^(-x^2)."""
         return self._unary(ops.ERF)
 
+    def erfc(self) -> Value:
+        """erfc x = 1 - erf x, accurate in the tail;  d/dx = -2/sqrt(pi) e^(-x^2)."""
+        return self._unary(ops.ERFC)
+
     # ---- activations -----------------------------------------------------------------
 
     def relu(self) -> Value:
@@ -507,6 +505,15 @@ def sum_values(values: Iterable[Any]) -> Value:
         raise ValueError("sum_values: needs at least one value.")
     spec = ops.sum_op(len(parents))
     return _node_n(spec.forward(*[p.data for p in parents]), spec, parents)
+
+
+def _make_node(spec: OpSpec, parents: tuple[Value, ...], data: Any) -> Value:
+    """The node of ``spec`` over ``parents`` with ``data`` already computed (the math
+    namespace's IEEE ``power``/``divide`` on Values: no domain error is raised)."""
+    return _node_n(float(data), spec, parents)
+
+
+ops._install_engine(Value, apply, _make_node)
 
 
 def _lift_or_raise(x: Any, where: str) -> Value:

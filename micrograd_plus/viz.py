@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from . import ops
 from .engine import Value, topological_order
 from .ops import OpSpec
 from .plots import (
@@ -89,12 +90,6 @@ _CURRENT_BORDER = "#c62828"  # red: the node being visited at this step
 _BIG_GRAPH = 2000  # values; beyond this, suggest max_nodes
 _FAN_IN = 8  # with max_nodes, operands kept per node; the rest joins a summary
 _WHOLE = "~"  # cluster key of parameters named without a prefix (a bare Neuron)
-# Operand names (as in the op table's formulas) for ops where the order matters.
-_OPERAND_NAMES = {"-": ("a", "b"), "/": ("a", "b"), "**": ("a", "b"), "prelu": ("x", "w")}
-# Unary ops that are a neuron's activation φ (kept in the neuron's cluster).
-_ACTIVATIONS = frozenset(
-    {"relu", "leaky_relu", "elu", "celu", "gelu", "silu", "swish", "sigmoid", "tanh", "softplus"}
-)
 
 
 # --------------------------------------------------------------------------------------
@@ -620,7 +615,8 @@ def _clusters(order: list[Value], names: dict[Value, str]) -> dict[Value, str]:
             continue
         spec = node.spec
         parent = node.parents[0]
-        if spec is not None and spec.name in _ACTIVATIONS and len(node.parents) == 1 and parent in direct:
+        # a unary op that is a neuron's activation φ (ops.ACTIVATIONS) joins its neuron
+        if spec is not None and spec.name in ops.ACTIVATIONS and len(node.parents) == 1 and parent in direct:
             cluster[node] = cluster[parent]
         elif spec is not None and spec.name in ("+", "sum"):
             # w_0 x_0 + w_1 x_1: a sum of two or more terms of one neuron (not 1 + s)
@@ -705,15 +701,24 @@ def _cluster_lines(members: dict[str | None, list[str]], module: Any) -> list[st
 # --------------------------------------------------------------------------------------
 
 
-def _escape(text: str) -> str:
+MAX_LABEL_CHARS = 1000
+"""Labels and captions longer than this are cut (with "…") before escaping: graphviz
+refuses an HTML label past 16,384 characters, and an escaped character takes up to 11."""
+
+
+def _escape(text: str, limit: int = MAX_LABEL_CHARS) -> str:
     """``text`` as the content of a graphviz HTML-like label: any string is safe.
 
-    ``& < > "`` become entities, a backslash is doubled (graphviz would expand ``\\N``
-    and ``\\G``, even written ``&#92;N``) and a newline is a line break. Control and
-    format characters (bidi overrides), lone surrogates and non-characters are shown as
-    Python escapes (``\\x00``, ``\\u202e``): XML forbids some, the others would hide or
-    reorder text.
+    ``& < > " ]`` become entities (graphviz's HTML parser fails on a label that is only
+    ``]``), a backslash is doubled (graphviz would expand ``\\N`` and ``\\G``, even
+    written ``&#92;N``) and a newline is a line break. Control and format characters
+    (bidi overrides), lone surrogates and non-characters are shown as Python escapes
+    (``\\x00``, ``\\u202e``): XML forbids some, the others would hide or reorder
+    text. Text longer than ``limit`` characters is cut to its start, "…" and how many
+    characters were left out, so that any label stays below graphviz's size limit.
     """
+    if len(text) > limit:
+        text = f"{text[: limit - 40]}… ({len(text) - (limit - 40)} more characters)"
     out = []
     for ch in text:
         if ch == "\n":
@@ -722,6 +727,8 @@ def _escape(text: str) -> str:
             out.append(" ")
         elif ch == "\\":
             out.append("\\\\")  # NOTE: graphviz expands \N, \G, \L... even in HTML labels
+        elif ch == "]":
+            out.append("&#93;")  # NOTE: graphviz 2.43 rejects a label that is only "]"
         elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
             # NOTE: invisible or bidi-reordering characters are shown, not obeyed
             out.append(ch.encode("unicode_escape").decode("ascii").replace("\\", "\\\\"))
@@ -745,14 +752,9 @@ def _op_text(spec: OpSpec) -> str:
 
 
 def _operand_labels(spec: OpSpec) -> tuple[str, ...]:
-    """Edge labels naming the operands where their order matters (a - b, a / b, w·x + b)."""
-    if spec.name == "dot":
-        n = dict(spec.params).get("n", 0)
-        names = [f"w{i}" for i in range(n)] + [f"x{i}" for i in range(n)]
-        return (*names, "b") if spec.arity == 2 * n + 1 else tuple(names)
-    if spec.arity >= 2:
-        return _OPERAND_NAMES.get(spec.name, ())
-    return ()
+    """Edge labels naming the operands where their order matters (a - b, a / b, w·x + b):
+    the op table's ``spec.operands``."""
+    return spec.operands if spec.arity >= 2 else ()
 
 
 def _expression(spec: OpSpec, operands: Sequence[str]) -> str:

@@ -321,6 +321,10 @@ HOSTILE = [
     "\u202e rtl",
     "-> [label=x]",
     "} subgraph {",
+    "]",
+    "]]",
+    "[",
+    "a]",
 ]
 
 
@@ -347,6 +351,37 @@ def test_hostile_labels_stay_inside_their_label(label):
 @given(st.text(min_size=1, max_size=25))
 def test_any_label_renders_through_dot(label):
     svg_texts(viz.to_dot(Value(1.0, label=label) * 2.0, title=label))
+
+
+@needs_dot
+@pytest.mark.parametrize("text", ["]", "]]", "] ", "[]", "x]"])
+def test_a_bracket_only_label_or_title_renders(text):
+    x = Value(1.0, label=text)
+    svg_texts(viz.to_dot(x * 2.0, title=text))  # dot failed with a syntax error on "]"
+    svg_texts(viz.to_dot(x * 2.0, title=text, compact=True))
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["x" * 5000, "\x00" * 5000, "\U000e0080" * 3000, "&" * 20000, "]" * 6000, "\n" * 4000],
+    ids=["letters", "control", "noncharacter", "ampersands", "brackets", "newlines"],
+)
+def test_very_long_labels_and_captions_are_cut_below_graphviz_limit(label):
+    x = Value(0.5, label=label)
+    y = (x * x).tanh()
+    y.label = label
+    for src in (viz.to_dot(y, title=label), *(viz.to_dot(y, upto_step=k) for k in range(4))):
+        for html_label in re.findall(r"label=<(.*?)>(?: shape| style|\n|$)", src, flags=re.M):
+            assert len(html_label) < 16_384
+        assert "more characters)" in src
+        if HAS_DOT:
+            svg_texts(src)
+
+
+def test_a_short_label_is_not_cut():
+    text = "y" * viz.MAX_LABEL_CHARS
+    assert viz._escape(text) == text
+    assert viz._escape(text + "y").endswith("(41 more characters)")
 
 
 @needs_dot
