@@ -11,15 +11,15 @@ r"""Move a model into PyTorch and back (needs the optional ``torch`` extra).
 
 Which torch module stands for which activation comes from the activation registry
 (``ops.ACTIVATIONS[name].torch``, ``.torch_kwargs``, ``.params``), the one place that
-lists activations; swish with beta != 1, which torch has no module for, becomes this
-module's :class:`Swish`.
+lists activations; swish, which torch has no module for (SiLU is swish with beta = 1),
+becomes this module's :class:`Swish`.
 
 Nothing else in ``micrograd_plus`` imports torch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,56 +56,17 @@ class Swish(torch.nn.Module):
 # --------------------------------------------------------------------------------------
 
 
-def _registry() -> Mapping[str, Any]:
-    registry = getattr(ops, "ACTIVATIONS", None)
-    if registry is not None:
-        return registry
-    return _FALLBACK_ACTIVATIONS
-
-
-@dataclass(frozen=True)
-class _FallbackActivation:
-    # TEMPORARY FALLBACK (bridges): the fields of contract 3's ops.Activation that this
-    # module reads, until core's activation registry is on main. Remove after merging.
-    name: str
-    torch: str
-    torch_kwargs: tuple[tuple[str, str], ...] = ()
-    params: tuple[tuple[str, Any], ...] = ()
-    learnable: bool = False
-
-
-# TEMPORARY FALLBACK (bridges): remove with _FallbackActivation once ops.ACTIVATIONS lands.
-_FALLBACK_ACTIVATIONS = {
-    a.name: a
-    for a in (
-        _FallbackActivation("linear", "Identity"),
-        _FallbackActivation("relu", "ReLU"),
-        _FallbackActivation(
-            "leaky_relu", "LeakyReLU", (("negative_slope", "negative_slope"),), (("negative_slope", 0.01),)
-        ),
-        _FallbackActivation("elu", "ELU", (("alpha", "alpha"),), (("alpha", 1.0),)),
-        _FallbackActivation("celu", "CELU", (("alpha", "alpha"),), (("alpha", 1.0),)),
-        _FallbackActivation("gelu", "GELU", (("approximate", "approximate"),), (("approximate", "none"),)),
-        _FallbackActivation("silu", "SiLU"),
-        _FallbackActivation("swish", "SiLU", (), (("beta", 1.0),)),
-        _FallbackActivation("sigmoid", "Sigmoid"),
-        _FallbackActivation("tanh", "Tanh"),
-        _FallbackActivation("softplus", "Softplus"),
-        _FallbackActivation("prelu", "PReLU", (), (), learnable=True),
-    )
-}
-
-
 def torch_activation(name: str, nout: int = 1, **params: Any) -> torch.nn.Module | None:
     """The torch module for activation ``name`` on ``nout`` features (None for linear).
 
-    Parameters default to the registry's (``params``); each is passed to the torch
-    module under its ``torch_kwargs`` name. A parameter that the torch module cannot
-    take (swish's beta != 1 for ``SiLU``), or an activation with no torch module, gives
-    :class:`Swish` for swish and a ``ValueError`` otherwise. prelu gives
-    ``PReLU(num_parameters=nout)``.
+    Everything comes from ``ops.ACTIVATIONS[name]``: the module class (``.torch``), the
+    parameters (``.params``, overridden by ``params``) and the keyword each is passed
+    as (``.torch_kwargs``). A learnable activation (prelu) gets one parameter per
+    feature, ``PReLU(num_parameters=nout)``. Where torch has no module (``.torch`` is
+    ``""``, or a parameter it cannot take differs from its default), swish becomes
+    :class:`Swish` and any other activation raises ``ValueError``.
     """
-    registry = _registry()
+    registry = ops.ACTIVATIONS
     if name not in registry:
         raise ValueError(f"to_torch: unknown activation {name!r}; known: {', '.join(registry)}.")
     act = registry[name]
@@ -116,9 +77,9 @@ def torch_activation(name: str, nout: int = 1, **params: Any) -> torch.nn.Module
     values.update(params)
     if name == "linear":
         return None
-    if act.learnable:  # prelu: one slope per neuron, copied in by the caller
-        return torch.nn.PReLU(num_parameters=nout)
     kwargs = {torch_name: values[ours] for ours, torch_name in act.torch_kwargs}
+    if act.learnable:  # prelu: one slope per neuron (the caller copies the model's in)
+        return getattr(torch.nn, act.torch)(num_parameters=nout, **kwargs)
     defaults = dict(act.params)
     unmapped = {k: v for k, v in values.items() if k not in dict(act.torch_kwargs) and v != defaults[k]}
     if act.torch and not unmapped:

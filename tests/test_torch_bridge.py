@@ -9,13 +9,12 @@ import pytest
 from micrograd_plus import Value, nn, ops
 
 torch = pytest.importorskip("torch")
-from micrograd_plus import torch_bridge  # noqa: E402  (needs torch)
-from micrograd_plus.compat import nn as compat_nn  # noqa: E402
+from micrograd_plus.compat import nn as compat_nn  # noqa: E402  (needs torch)
 from micrograd_plus.torch_bridge import Swish, from_torch, to_torch, torch_activation  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
-ACTIVATIONS = list(torch_bridge._registry())
+ACTIVATIONS = list(ops.ACTIVATIONS)
 TOL = 1e-12
 
 
@@ -51,7 +50,7 @@ def test_registry_is_the_map():
     # one entry per activation that nn accepts, each with a torch module (or our Swish)
     assert set(ACTIVATIONS) >= {"linear", "relu", "prelu", "swish", "gelu", "tanh"}
     for name in ACTIVATIONS:
-        act = torch_bridge._registry()[name]
+        act = ops.ACTIVATIONS[name]
         module = torch_activation(name, 3)
         if name == "linear":
             assert module is None
@@ -141,7 +140,7 @@ def test_swish_with_beta_has_its_own_module():
     xs = [-30.0, -2.0, -0.1, 0.0, 0.3, 4.0, 50.0]
     got = module(torch.tensor(xs, dtype=torch.float64))
     assert_close(got, torch.tensor([Value(x).swish(1.7).data for x in xs], dtype=torch.float64))
-    assert type(torch_activation("swish", 3)).__name__ == (torch_bridge._registry()["swish"].torch or "Swish")
+    assert type(torch_activation("swish", 3)).__name__ == (ops.ACTIVATIONS["swish"].torch or "Swish")
     with pytest.raises(TypeError, match="no parameter"):
         torch_activation("relu", 3, alpha=2.0)
     with pytest.raises(ValueError, match="unknown activation"):
@@ -207,9 +206,3 @@ def test_from_torch_unwraps_and_checks_its_argument():
     assert twin.state_dict() == model.state_dict()
     with pytest.raises(TypeError, match=r"torch\.nn\.Module"):
         from_torch({"weight": 1}, model)
-
-
-def test_registry_fallback_matches_contract():
-    # The activation names are the registry's (or, until it lands, nn's own list).
-    names = list(getattr(ops, "ACTIVATIONS", None) or nn.ACTIVATIONS)
-    assert sorted(names) == sorted(ACTIVATIONS)
