@@ -39,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_training import LR, micrograd_epoch_fn, micrograd_plus_epoch_fn, task_data  # noqa: E402
+from bench_training import LR, micrograd_epoch_fn, micrograd_plus_epoch_fn, task_data
 
 ENGINES = ("micrograd", "eager", "compiled", "numpy")
 TASKS = ("moons", "digits64")

@@ -530,8 +530,7 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Any]) -> Value:
         """a = σ(w·x + b) for a list ``x`` of ``nin`` numbers or Values."""
-        _check_inputs("Neuron", self.nin, x)
-        return self._forward(x)
+        return self._forward(_as_inputs("Neuron", self.nin, x))
 
     def _forward(self, x: Sequence[Any]) -> Value:
         z = dot(self.w, x, self.b)  # z = w·x + b, one node

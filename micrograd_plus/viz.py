@@ -38,6 +38,7 @@ from typing import Any
 
 from . import ops
 from .engine import Value, topological_order
+from .netviz import draw_network, network_to_dot  # noqa: F401 (re-exported: the neuron-level picture)
 from .ops import OpSpec
 from .plots import (
     ema,
@@ -82,6 +83,12 @@ ROLE_COLORS: dict[str, str] = {
 }
 """Fill colour of a value's record by its role (``color_by="role"``)."""
 
+PNG_SIZE = "10,14"
+"""Largest PNG in a notebook, in inches (width,height): a bigger graph is scaled down."""
+PNG_DPI = 96
+"""Resolution of that PNG: 10 inches are 960 pixels, a notebook page's width."""
+
+_JUPYTER_MIMETYPES = ("image/svg+xml", "image/png")
 _RANKDIRS = ("LR", "TB", "RL", "BT")
 _COLOR_BY = ("role", "grad", None)
 _OP_FILL = "#f3f3f3"
@@ -327,6 +334,9 @@ def _body(
         raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}.")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str, got {type(title).__name__}.")
+    for flag, value in (("show_grad", show_grad), ("show_order", show_order), ("compact", compact)):
+        if not isinstance(value, bool):  # NOTE: show_grad="no" would be truthy
+            raise TypeError(f"{flag} must be True or False, got {type(value).__name__} {value!r:.40}.")
     order = _order(roots)
     n_total = len(order)
 
@@ -808,6 +818,8 @@ def _graph_class() -> type:
     class Graph(graphviz.Digraph):
         """A ``graphviz.Digraph`` whose Jupyter display falls back to the DOT text.
 
+        In Jupyter it shows as SVG and PNG (the PNG at most ``PNG_SIZE`` inches at
+        ``PNG_DPI``), so a viewer that does not trust the SVG still shows a picture.
         Without the ``dot`` program, ``render()``, ``pipe()`` and ``view()`` raise
         ``graphviz.ExecutableNotFound`` with a line saying how to install graphviz.
         """
@@ -834,12 +846,21 @@ def _graph_class() -> type:
                 raise
 
         def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
+            # SVG and PNG: a viewer that does not trust a notebook's SVG (JupyterLab on a
+            # fresh clone, GitHub) still shows the PNG.
+            include = _JUPYTER_MIMETYPES if include is None else include
             try:
                 return super()._repr_mimebundle_(include, exclude, **kwargs)
             except graphviz.ExecutableNotFound:
                 return {"text/plain": f"{INSTALL_HINT}\n\n{self.source}"}
             except graphviz.CalledProcessError as err:  # a bad DOT source: still show it
                 return {"text/plain": f"graphviz failed to render this graph ({err}).\n\n{self.source}"}
+
+        def _repr_image_png(self) -> bytes:
+            # at most PNG_SIZE inches wide and tall (scaled down, never up) at PNG_DPI
+            fitted = self.copy()
+            fitted.graph_attr.update(size=PNG_SIZE, dpi=str(PNG_DPI))
+            return fitted.pipe(format="png")
 
     Graph.__module__ = __name__
     Graph.__qualname__ = "Graph"

@@ -638,3 +638,13 @@ def test_prelu_slopes_learn():
     assert out.data == pytest.approx(-0.5)
     out.backward()
     assert n.slope.grad == pytest.approx(-2.0)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: Neuron(3, rng=0), lambda: Layer(3, 2, rng=0), lambda: MLP(3, [2], rng=0)]
+)
+def test_a_non_number_input_is_named_by_the_module_not_the_internal_dot(make):
+    module = make()
+    owner = type(module).__name__
+    with pytest.raises(TypeError, match=rf"{owner}: input 1 must be a number or a Value, got str 'b'"):
+        module([1.0, "b", 2.0])
