@@ -274,7 +274,7 @@ def _torch_layers(module: torch.nn.Module) -> list[tuple[str, Any, Any]]:
                 f"from_torch: module {name!r} ({type(child).__name__}, parameter shapes {shapes}) is neither "
                 "Linear nor PReLU; the model has no layer to take its parameters."
             )
-    return [tuple(g) for g in groups]  # type: ignore[misc]
+    return [(g[0], g[1], g[2]) for g in groups]
 
 
 # --------------------------------------------------------------------------------------
@@ -385,6 +385,9 @@ class TapeModule(torch.nn.Module):
     ``theta`` into the parameters' ``.data``.
     """
 
+    theta: torch.nn.Parameter
+    constants: torch.Tensor
+
     def __init__(self, tape: Any, dtype: torch.dtype = torch.float64) -> None:
         super().__init__()
         self.theta = torch.nn.Parameter(torch.tensor([p.data for p in tape.parameters], dtype=dtype))
@@ -392,13 +395,13 @@ class TapeModule(torch.nn.Module):
         self.n_inputs, self.n_outputs = tape.n_inputs, tape.n_outputs
         self._parameters_of_tape = list(tape.parameters)
         first = tape.n_inputs + len(tape.parameters) + len(tape.constants)
-        program = []
+        program: list[tuple[Callable[..., torch.Tensor], tuple[int, ...]]] = []
         for k, (spec, args, out) in enumerate(tape.ops):
             if out != first + k:  # (the slot layout Tape documents)
                 raise ValueError(f"Tape.to_torch: op {k} writes slot {out}, expected {first + k}.")
             program.append((torch_op(spec), args))
-        self._program = program
-        self._outputs = list(tape.output_slots)
+        self._program: list[tuple[Callable[..., torch.Tensor], tuple[int, ...]]] = program
+        self._outputs: list[int] = list(tape.output_slots)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         if X.ndim != 2 or X.shape[1] != self.n_inputs:
