@@ -8,18 +8,21 @@ r"""Move a model into PyTorch and back (needs the optional ``torch`` extra).
 - :func:`from_torch` copies such a Sequential's weights back into the model, after
   checking every shape: a mismatch raises ``ValueError`` naming the layer and both
   shapes, and leaves the model unchanged.
+- ``Tape.to_torch()`` (:func:`tape_to_torch`) turns a traced graph into a
+  :class:`TapeModule`: the graph on batched tensors, on any device, differentiated by
+  torch's autograd, with the tape's parameters as one ``torch.nn.Parameter``.
 
 Which torch module stands for which activation comes from the activation registry
 (``ops.ACTIVATIONS[name].torch``, ``.torch_kwargs``, ``.params``), the one place that
-lists activations; swish with beta != 1, which torch has no module for, becomes this
-module's :class:`Swish`.
+lists activations; swish, which torch has no module for (SiLU is swish with beta = 1),
+becomes this module's :class:`Swish`.
 
 Nothing else in ``micrograd_plus`` imports torch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +37,16 @@ except ImportError as err:  # pragma: no cover - exercised only without torch
 from . import nn, ops
 from .compat import nn as compat_nn
 
-__all__ = ["Swish", "from_torch", "to_torch", "torch_activation"]
+__all__ = [
+    "TORCH_OPS",
+    "Swish",
+    "TapeModule",
+    "from_torch",
+    "tape_to_torch",
+    "to_torch",
+    "torch_activation",
+    "torch_op",
+]
 
 
 class Swish(torch.nn.Module):
@@ -56,56 +68,17 @@ class Swish(torch.nn.Module):
 # --------------------------------------------------------------------------------------
 
 
-def _registry() -> Mapping[str, Any]:
-    registry = getattr(ops, "ACTIVATIONS", None)
-    if registry is not None:
-        return registry
-    return _FALLBACK_ACTIVATIONS
-
-
-@dataclass(frozen=True)
-class _FallbackActivation:
-    # TEMPORARY FALLBACK (bridges): the fields of contract 3's ops.Activation that this
-    # module reads, until core's activation registry is on main. Remove after merging.
-    name: str
-    torch: str
-    torch_kwargs: tuple[tuple[str, str], ...] = ()
-    params: tuple[tuple[str, Any], ...] = ()
-    learnable: bool = False
-
-
-# TEMPORARY FALLBACK (bridges): remove with _FallbackActivation once ops.ACTIVATIONS lands.
-_FALLBACK_ACTIVATIONS = {
-    a.name: a
-    for a in (
-        _FallbackActivation("linear", "Identity"),
-        _FallbackActivation("relu", "ReLU"),
-        _FallbackActivation(
-            "leaky_relu", "LeakyReLU", (("negative_slope", "negative_slope"),), (("negative_slope", 0.01),)
-        ),
-        _FallbackActivation("elu", "ELU", (("alpha", "alpha"),), (("alpha", 1.0),)),
-        _FallbackActivation("celu", "CELU", (("alpha", "alpha"),), (("alpha", 1.0),)),
-        _FallbackActivation("gelu", "GELU", (("approximate", "approximate"),), (("approximate", "none"),)),
-        _FallbackActivation("silu", "SiLU"),
-        _FallbackActivation("swish", "SiLU", (), (("beta", 1.0),)),
-        _FallbackActivation("sigmoid", "Sigmoid"),
-        _FallbackActivation("tanh", "Tanh"),
-        _FallbackActivation("softplus", "Softplus"),
-        _FallbackActivation("prelu", "PReLU", (), (), learnable=True),
-    )
-}
-
-
 def torch_activation(name: str, nout: int = 1, **params: Any) -> torch.nn.Module | None:
     """The torch module for activation ``name`` on ``nout`` features (None for linear).
 
-    Parameters default to the registry's (``params``); each is passed to the torch
-    module under its ``torch_kwargs`` name. A parameter that the torch module cannot
-    take (swish's beta != 1 for ``SiLU``), or an activation with no torch module, gives
-    :class:`Swish` for swish and a ``ValueError`` otherwise. prelu gives
-    ``PReLU(num_parameters=nout)``.
+    Everything comes from ``ops.ACTIVATIONS[name]``: the module class (``.torch``), the
+    parameters (``.params``, overridden by ``params``) and the keyword each is passed
+    as (``.torch_kwargs``). A learnable activation (prelu) gets one parameter per
+    feature, ``PReLU(num_parameters=nout)``. Where torch has no module (``.torch`` is
+    ``""``, or a parameter it cannot take differs from its default), swish becomes
+    :class:`Swish` and any other activation raises ``ValueError``.
     """
-    registry = _registry()
+    registry = ops.ACTIVATIONS
     if name not in registry:
         raise ValueError(f"to_torch: unknown activation {name!r}; known: {', '.join(registry)}.")
     act = registry[name]
@@ -116,9 +89,9 @@ def torch_activation(name: str, nout: int = 1, **params: Any) -> torch.nn.Module
     values.update(params)
     if name == "linear":
         return None
-    if act.learnable:  # prelu: one slope per neuron, copied in by the caller
-        return torch.nn.PReLU(num_parameters=nout)
     kwargs = {torch_name: values[ours] for ours, torch_name in act.torch_kwargs}
+    if act.learnable:  # prelu: one slope per neuron (the caller copies the model's in)
+        return getattr(torch.nn, act.torch)(num_parameters=nout, **kwargs)
     defaults = dict(act.params)
     unmapped = {k: v for k, v in values.items() if k not in dict(act.torch_kwargs) and v != defaults[k]}
     if act.torch and not unmapped:
@@ -238,8 +211,9 @@ def from_torch(module: torch.nn.Module, model: Any) -> Any:
     """
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"from_torch: module must be a torch.nn.Module, got {type(module).__name__}.")
-    while isinstance(getattr(module, "module", None), torch.nn.Module):  # DDP / DataParallel
-        module = module.module
+    inner = getattr(module, "module", None)
+    while isinstance(inner, torch.nn.Module):  # DistributedDataParallel / DataParallel
+        module, inner = inner, getattr(inner, "module", None)
     layers = _layers(model)
     groups = _torch_layers(module)
     if len(groups) != len(layers):
@@ -255,11 +229,10 @@ def from_torch(module: torch.nn.Module, model: Any) -> Any:
         _check_shape(where, "bias", _shape(linear.bias), (layer.nout,) if layer.bias else None)
         if layer.bias:
             writes.append(([n.b for n in layer.neurons], _floats(linear.bias)))
-        prelu_weight = None if prelu is None else prelu.weight
-        is_prelu = getattr(layer.neurons[0], "slope", None) is not None
-        _check_shape(where, "PReLU slope", _shape(prelu_weight), (layer.nout,) if is_prelu else None)
-        if is_prelu:
-            writes.append(([n.slope for n in layer.neurons], _floats(prelu_weight)))
+        slopes = (layer.nout,) if getattr(layer.neurons[0], "slope", None) is not None else None
+        _check_shape(where, "PReLU slope", _shape(prelu and prelu.weight), slopes)
+        if prelu is not None:
+            writes.append(([n.slope for n in layer.neurons], _floats(prelu.weight)))
     for params, values in writes:  # everything is checked: now write
         for p, v in zip(params, values):
             p.data = v
@@ -301,4 +274,157 @@ def _torch_layers(module: torch.nn.Module) -> list[tuple[str, Any, Any]]:
                 f"from_torch: module {name!r} ({type(child).__name__}, parameter shapes {shapes}) is neither "
                 "Linear nor PReLU; the model has no layer to take its parameters."
             )
-    return [tuple(g) for g in groups]  # type: ignore[misc]
+    return [(g[0], g[1], g[2]) for g in groups]
+
+
+# --------------------------------------------------------------------------------------
+# A traced graph (Tape) as a torch module
+# --------------------------------------------------------------------------------------
+
+
+def _dot(spec: ops.OpSpec) -> Callable[..., torch.Tensor]:
+    n = dict(spec.params)["n"]
+    bias = spec.arity == 2 * n + 1
+
+    def dot(*v: torch.Tensor) -> torch.Tensor:  # w_1 x_1 + ... + w_n x_n (+ b)
+        y = v[0] * v[n]
+        for i in range(1, n):
+            y = y + v[i] * v[n + i]
+        return y + v[2 * n] if bias else y
+
+    return dot
+
+
+def _sum(spec: ops.OpSpec) -> Callable[..., torch.Tensor]:
+    def total(*v: torch.Tensor) -> torch.Tensor:
+        y = v[0]
+        for x in v[1:]:
+            y = y + x
+        return y
+
+    return total
+
+
+def _pow(spec: ops.OpSpec) -> Callable[..., torch.Tensor]:
+    if spec.arity == 2:
+        return torch.pow
+    exponent = dict(spec.params)["exponent"]  # x ** c
+    return lambda x: torch.pow(x, exponent)
+
+
+def _prelu(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    # NOTE: not F.prelu, whose weight must be a 1-D parameter: here w may be any tensor
+    # (a batch of slopes too). Both branches are finite, so the gradients are exact.
+    return torch.where(x > 0, x, w * x)
+
+
+def _elementwise(f: Callable[..., torch.Tensor]) -> Callable[[ops.OpSpec], Callable[..., torch.Tensor]]:
+    return lambda spec: f
+
+
+TORCH_OPS: dict[str, Callable[[ops.OpSpec], Callable[..., torch.Tensor]]] = {
+    "+": _elementwise(torch.add),
+    "-": _elementwise(torch.sub),
+    "*": _elementwise(torch.mul),
+    "/": _elementwise(torch.div),
+    "neg": _elementwise(torch.neg),
+    "**": _pow,
+    "exp": _elementwise(torch.exp),
+    "log": _elementwise(torch.log),
+    "sqrt": _elementwise(torch.sqrt),
+    "abs": _elementwise(torch.abs),
+    "sin": _elementwise(torch.sin),
+    "cos": _elementwise(torch.cos),
+    "erf": _elementwise(torch.special.erf),
+    "erfc": _elementwise(torch.special.erfc),
+    "prelu": _elementwise(_prelu),
+    "dot": _dot,
+    "sum": _sum,
+}
+"""Op name -> ``factory(spec) -> f(*tensors)``, the torch form of every op that is not a
+one-operand activation (those come from the activation registry, see :func:`torch_op`).
+Add an entry to give a user-registered op a torch form.
+
+(The op table's own rules cannot run on tensors: ``ops``' math namespace dispatches to
+``math``, NumPy and ``Value``, not to torch. So the torch forms live here, by op name, and
+torch's autograd supplies their derivatives; the tests check both against the table.)
+"""
+
+
+def torch_op(spec: ops.OpSpec) -> Callable[..., torch.Tensor]:
+    """The torch function of one op-table entry, applied to tensors elementwise.
+
+    One-operand activations are the registry's torch modules with the op's own
+    parameters (``leaky_relu(0.2)`` -> ``LeakyReLU(negative_slope=0.2)``); everything
+    else is looked up by name in :data:`TORCH_OPS`. An op with neither raises
+    ``TypeError`` naming it.
+    """
+    factory = TORCH_OPS.get(spec.name)
+    if factory is not None:
+        return factory(spec)
+    if spec.name in ops.ACTIVATIONS and spec.arity == 1:
+        module = torch_activation(spec.name, **dict(spec.params))
+        if module is not None:
+            return module
+    raise TypeError(
+        f"Tape.to_torch: op {spec.label!r} has no torch form. Add one to "
+        "micrograd_plus.torch_bridge.TORCH_OPS (name -> factory(spec) -> function of tensors)."
+    )
+
+
+class TapeModule(torch.nn.Module):
+    """A traced graph (:class:`micrograd_plus.Tape`) as a torch module, made by ``tape.to_torch()``.
+
+    ``module(X)`` evaluates the graph on every row of the tensor ``X`` of shape
+    ``(B, n_inputs)``: shape ``(B,)`` for one output, ``(B, n_outputs)`` otherwise (as
+    ``tape(X)``). Each scalar op of the graph becomes one elementwise torch op over the
+    batch, so the module runs on any device and dtype (``module.to("cuda")``) and torch's
+    autograd differentiates it. ``theta`` is a ``torch.nn.Parameter`` holding the tape's
+    parameters in ``tape.parameters`` order (their ``.data`` when the module was made);
+    the tape's constants are the buffer ``constants``. :meth:`write_back` copies
+    ``theta`` into the parameters' ``.data``.
+    """
+
+    theta: torch.nn.Parameter
+    constants: torch.Tensor
+
+    def __init__(self, tape: Any, dtype: torch.dtype = torch.float64) -> None:
+        super().__init__()
+        self.theta = torch.nn.Parameter(torch.tensor([p.data for p in tape.parameters], dtype=dtype))
+        self.register_buffer("constants", torch.tensor(list(tape.constants), dtype=dtype))
+        self.n_inputs, self.n_outputs = tape.n_inputs, tape.n_outputs
+        self._parameters_of_tape = list(tape.parameters)
+        first = tape.n_inputs + len(tape.parameters) + len(tape.constants)
+        program: list[tuple[Callable[..., torch.Tensor], tuple[int, ...]]] = []
+        for k, (spec, args, out) in enumerate(tape.ops):
+            if out != first + k:  # (the slot layout Tape documents)
+                raise ValueError(f"Tape.to_torch: op {k} writes slot {out}, expected {first + k}.")
+            program.append((torch_op(spec), args))
+        self._program: list[tuple[Callable[..., torch.Tensor], tuple[int, ...]]] = program
+        self._outputs: list[int] = list(tape.output_slots)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if X.ndim != 2 or X.shape[1] != self.n_inputs:
+            raise ValueError(f"TapeModule: X must have shape (B, {self.n_inputs}), got {tuple(X.shape)}.")
+        slots: list[torch.Tensor] = [*X.unbind(1), *self.theta.unbind(0), *self.constants.unbind(0)]
+        for f, args in self._program:
+            slots.append(f(*[slots[a] for a in args]))
+        batch = X.shape[0]
+        outs = [v.expand(batch) if v.ndim == 0 else v for v in (slots[s] for s in self._outputs)]
+        return outs[0] if len(outs) == 1 else torch.stack(outs, dim=1)
+
+    def write_back(self) -> None:
+        """Copy ``theta`` into the ``.data`` of the tape's parameters (e.g. after training)."""
+        for p, v in zip(self._parameters_of_tape, self.theta.detach().to("cpu", torch.float64).tolist()):
+            p.data = float(v)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.n_inputs} inputs, {self.theta.numel()} parameters, {self.n_outputs} output(s), "
+            f"{len(self._program)} ops"
+        )
+
+
+def tape_to_torch(tape: Any, dtype: torch.dtype = torch.float64) -> TapeModule:
+    """``tape`` as a :class:`TapeModule` (what ``Tape.to_torch()`` returns)."""
+    return TapeModule(tape, dtype)

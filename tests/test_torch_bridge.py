@@ -9,13 +9,12 @@ import pytest
 from micrograd_plus import Value, nn, ops
 
 torch = pytest.importorskip("torch")
-from micrograd_plus import torch_bridge  # noqa: E402  (needs torch)
-from micrograd_plus.compat import nn as compat_nn  # noqa: E402
+from micrograd_plus.compat import nn as compat_nn  # noqa: E402  (needs torch)
 from micrograd_plus.torch_bridge import Swish, from_torch, to_torch, torch_activation  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
-ACTIVATIONS = list(torch_bridge._registry())
+ACTIVATIONS = list(ops.ACTIVATIONS)
 TOL = 1e-12
 
 
@@ -51,7 +50,7 @@ def test_registry_is_the_map():
     # one entry per activation that nn accepts, each with a torch module (or our Swish)
     assert set(ACTIVATIONS) >= {"linear", "relu", "prelu", "swish", "gelu", "tanh"}
     for name in ACTIVATIONS:
-        act = torch_bridge._registry()[name]
+        act = ops.ACTIVATIONS[name]
         module = torch_activation(name, 3)
         if name == "linear":
             assert module is None
@@ -141,7 +140,7 @@ def test_swish_with_beta_has_its_own_module():
     xs = [-30.0, -2.0, -0.1, 0.0, 0.3, 4.0, 50.0]
     got = module(torch.tensor(xs, dtype=torch.float64))
     assert_close(got, torch.tensor([Value(x).swish(1.7).data for x in xs], dtype=torch.float64))
-    assert type(torch_activation("swish", 3)).__name__ == (torch_bridge._registry()["swish"].torch or "Swish")
+    assert type(torch_activation("swish", 3)).__name__ == (ops.ACTIVATIONS["swish"].torch or "Swish")
     with pytest.raises(TypeError, match="no parameter"):
         torch_activation("relu", 3, alpha=2.0)
     with pytest.raises(ValueError, match="unknown activation"):
@@ -209,7 +208,140 @@ def test_from_torch_unwraps_and_checks_its_argument():
         from_torch({"weight": 1}, model)
 
 
-def test_registry_fallback_matches_contract():
-    # The activation names are the registry's (or, until it lands, nn's own list).
-    names = list(getattr(ops, "ACTIVATIONS", None) or nn.ACTIVATIONS)
-    assert sorted(names) == sorted(ACTIVATIONS)
+# --------------------------------------------------------------------------------------
+# Tape.to_torch
+# --------------------------------------------------------------------------------------
+
+np = pytest.importorskip("numpy")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import micrograd_plus as mp  # noqa: E402
+from micrograd_plus.engine import sum_values  # noqa: E402
+from micrograd_plus.testing import all_op_specs, expression_graphs, inputs_for  # noqa: E402
+from micrograd_plus.torch_bridge import TORCH_OPS, TapeModule, torch_op  # noqa: E402
+
+SPECS = all_op_specs()
+
+
+def tape_grads(tape, X, reduction="mean"):
+    for p in tape.parameters:
+        p.grad = 0.0
+    value = tape.backward(X, reduction)
+    return value, torch.tensor([p.grad for p in tape.parameters], dtype=torch.float64)
+
+
+def torch_grads(module, X, reduction="mean"):
+    module.zero_grad()
+    out = module(torch.tensor(X, dtype=torch.float64))
+    total = out.mean() if reduction == "mean" else out.sum()
+    total.backward()
+    return total.item(), module.theta.grad
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[f"{s.label}/{s.arity}" for s in SPECS])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_tape_to_torch_every_op(spec, data):
+    """Each operand is input + parameter: d out / d parameter is the op's local derivative."""
+    B = data.draw(st.integers(1, 4), label="B")
+    rows = [list(data.draw(inputs_for(spec), label=f"row {i}")) for i in range(B)]
+    params = [Value(0.0) for _ in range(spec.arity)]
+
+    def f(*xs):
+        return spec(*[x + p for x, p in zip(xs, params)])
+
+    tape = mp.trace(f, rows[0])
+    module = tape.to_torch()
+    X = np.array(rows)
+    assert_close(module(torch.tensor(X)), torch.tensor(tape(X)))
+    for reduction in ("mean", "sum"):
+        want_value, want = tape_grads(tape, X, reduction)
+        value, got = torch_grads(module, X, reduction)
+        assert_close(got, want)
+        assert value == pytest.approx(want_value, rel=TOL, abs=TOL)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_tape_to_torch_mlp_every_activation(activation):
+    model = randomize(nn.MLP(3, [5, 4, 2], activation=activation, output_activation="tanh", rng=1), 4)
+    X = np.array(batch(3, n=6, seed=2))
+    outputs_tape = mp.trace(lambda *x: model(list(x)), list(X[1]))
+    module = outputs_tape.to_torch()
+    got = module(torch.tensor(X))
+    assert got.shape == (6, 2)
+    assert_close(got, torch.tensor(outputs_tape(X)))
+
+    loss_tape = mp.trace(lambda *x: sum_values(model(list(x))) * 0.5, list(X[1]))
+    loss_module = loss_tape.to_torch()
+    assert isinstance(loss_module, TapeModule) and isinstance(loss_module.theta, torch.nn.Parameter)
+    assert list(loss_module.parameters()) == [loss_module.theta]
+    assert loss_module.theta.tolist() == [p.data for p in model.parameters()]
+    _, want = tape_grads(loss_tape, X)
+    _, got = torch_grads(loss_module, X)
+    assert_close(got, want)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=expression_graphs(), rows=st.integers(1, 3))
+def test_tape_to_torch_random_graphs_input_gradients(case, rows):
+    """Random graphs with shared sub-expressions: torch's d out / d input equals eager backprop.
+
+    (To 1e-7, not 1e-12: torch's and math's forward values may differ in the last bit,
+    and these random compositions, cos(cos(.)) / ... and x ** x, amplify that.)
+    """
+    f, xs = case
+    X = [[x * (1.0 + 0.01 * r) for x in xs] for r in range(rows)]
+    tape = mp.trace(f, xs)
+    module = tape.to_torch()
+    tx = torch.tensor(X, dtype=torch.float64, requires_grad=True)
+    out = module(tx)
+    out.sum().backward()
+    for r, row in enumerate(X):
+        leaves = [Value(v) for v in row]
+        y = f(*leaves)
+        y.backward()
+        assert out[r].item() == pytest.approx(y.data, rel=1e-7, abs=1e-9)
+        assert_close(tx.grad[r], torch.tensor([v.grad for v in leaves], dtype=torch.float64), tol=1e-7)
+
+
+def test_tape_module_devices_dtypes_and_write_back():
+    model = nn.MLP(2, [4, 1], activation="gelu", rng=3)
+    tape = mp.trace(lambda *x: model(list(x)), [0.5, -0.5])
+    module = tape.to_torch()
+    X = torch.tensor(batch(2), dtype=torch.float64)
+    single = module.to(torch.float32)(X.float())
+    assert single.dtype == torch.float32 and single.shape == (len(X),)
+    assert_close(single.double(), torch.tensor(tape(X.numpy())), tol=1e-5)
+    module = tape.to_torch()
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    for device in devices:
+        assert_close(module.to(device)(X.to(device)).cpu(), torch.tensor(tape(X.numpy())))
+    module = module.to("cpu")
+    with torch.no_grad():
+        module.theta.mul_(2.0)
+    module.write_back()
+    assert [p.data for p in model.parameters()] == module.theta.tolist()
+    assert_close(module(X), torch.tensor(tape(X.numpy())))  # the tape reads the new .data
+    with pytest.raises(ValueError, match=r"shape \(B, 2\)"):
+        module(torch.zeros(3, 5, dtype=torch.float64))
+    assert "6 parameters" not in repr(module) and "17 parameters" in repr(module)
+
+
+def test_an_op_without_a_torch_form_names_itself():
+    cube = ops.OpSpec(
+        name="cube_for_torch_test", arity=1, forward=lambda x: x**3, local_grads=lambda x, out: (3 * x * x,)
+    )
+    tape = mp.trace(lambda x: cube(x) + 1.0, [0.5])
+    with pytest.raises(TypeError, match=r"cube_for_torch_test.*TORCH_OPS"):
+        tape.to_torch()
+    TORCH_OPS["cube_for_torch_test"] = lambda spec: lambda x: x**3
+    try:
+        module = tape.to_torch()
+        assert_close(
+            module(torch.tensor([[2.0]], dtype=torch.float64)), torch.tensor([9.0], dtype=torch.float64)
+        )
+    finally:
+        del TORCH_OPS["cube_for_torch_test"]
+    assert type(torch_op(ops.leaky_relu_op(0.2))).__name__ == "LeakyReLU"
+    assert torch_op(ops.leaky_relu_op(0.2)).negative_slope == 0.2

@@ -202,9 +202,9 @@ class Value(_EV):
         if not callable(fn):
             raise TypeError(f"_backward must be a function of no arguments, got {type(fn).__name__}.")
         parents = self.parents
-        if not parents:  # a leaf has no operands to pass a gradient to (micrograd: a no-op)
-            return
         old = self._spec
+        if old is None:  # a leaf has no operands to pass a gradient to (micrograd: a no-op)
+            return
         self._spec = _rule(name=old.name, arity=len(parents), symbol=old.symbol, closure=fn, text=self._op)
 
     def __repr__(self) -> str:
@@ -232,7 +232,7 @@ class Value(_EV):
         # back-propagated before (an inner node's old gradient is passed on again).
         self.grad = float(gradient)
         for node in reversed(order):
-            node._backward()
+            _apply_rule(node)  # = node._backward()
 
     # ---- ops, composed as micrograd composes them ------------------------------------------
 
@@ -248,7 +248,7 @@ class Value(_EV):
         if isinstance(other, _EV):  # (micrograd only has constant exponents)
             return _ours(_EV.__pow__(self, other))
         if isinstance(other, numbers.Real):
-            return _ours(_engine.apply(_pow_spec(other), self))
+            return _ours(_engine.apply(_pow_spec(other if isinstance(other, int) else float(other)), self))
         return NotImplemented
 
     def __rpow__(self, other: Any) -> Value:
