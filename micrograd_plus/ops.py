@@ -460,6 +460,23 @@ def divide(a: Any, b: Any) -> Any:
 abs = absolute  # the namespace's name (this module itself uses builtins.abs)
 
 
+_EAGER: dict[Callable[..., Any], Callable[..., Any]] = {
+    exp: math.exp,
+    log: math.log,
+    log1p: math.log1p,
+    expm1: math.expm1,
+    sqrt: math.sqrt,
+    sin: math.sin,
+    cos: math.cos,
+    tanh: math.tanh,
+    erf: math.erf,
+    erfc: math.erfc,
+    sigmoid: _sigmoid,
+    absolute: builtins.abs,
+}
+"""Namespace function -> the function it runs on a float (see ``OpSpec.eager_forward``)."""
+
+
 def normal_cdf(x: Any) -> Any:
     """Φ(x), the standard normal CDF: 0.5 erfc(-x/√2), one formula for every backend,
     accurate in the far left tail (where 0.5 (1 + erf) cancels to 0)."""
@@ -564,11 +581,23 @@ class OpSpec:
                 f"OpSpec {self.name!r}: domain needs one Interval per operand "
                 f"({self.arity}), got {len(self.domain)}."
             )
+        # NOTE: the engine calls eager_forward on floats: for a forward that is one of the
+        # namespace's functions, its math function itself (a C call instead of a Python
+        # function that dispatches); tests check the two agree on every op.
+        try:
+            eager = _EAGER.get(self.forward, self.forward)
+        except TypeError:  # an unhashable callable
+            eager = self.forward
+        object.__setattr__(self, "eager_forward", eager)
         if self.operands and len(self.operands) != self.arity:
             raise ValueError(
                 f"OpSpec {self.name!r}: operands needs one name per operand ({self.arity}), "
                 f"got {len(self.operands)}."
             )
+
+    eager_forward: Callable[..., Any] = field(init=False, repr=False, compare=False)
+    """``forward`` for float operands (what the engine calls): the same function, or its
+    float specialization (``math.exp`` for :func:`exp`...)."""
 
     @property
     def label(self) -> str:
@@ -876,12 +905,21 @@ def _relu(x: Any) -> Any:
     return where(x <= 0.0, 0.0, x)  # NaN stays NaN, as in PyTorch
 
 
+def _relu_float(x: float) -> float:
+    return 0.0 if x <= 0.0 else x  # _relu on a float, one call less (the hot path)
+
+
+_EAGER[_relu] = _relu_float
+
+
 RELU = register(
     OpSpec(
         name="relu",
         arity=1,
         forward=_relu,
-        local_grads=lambda x, out: (where(x > 0.0, 1.0, 0.0),),
+        # NOTE: (x > 0) * 1.0 is where(x > 0, 1.0, 0.0) on every backend (a bool, a bool
+        # array) without a call: relu is a third of the nodes of a relu network.
+        local_grads=lambda x, out: ((x > 0.0) * 1.0,),
         formula="y = max(x, 0);  dy/dx = 1 if x > 0 else 0  (0 at the kink, as PyTorch)",
         kinks=(0.0,),
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
