@@ -199,9 +199,10 @@ class Value:
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}.")
         self.label = label
-        self._spec: OpSpec | None = None
-        self._a: Value | None = None
-        self._b: Value | tuple[Value, ...] | None = None
+        # (typed Any: the hot loops read them without narrowing; see the slots' comment)
+        self._spec: Any = None  # OpSpec | None
+        self._a: Any = None  # Value | None
+        self._b: Any = None  # Value | tuple[Value, ...] | None
 
     # ---- introspection ---------------------------------------------------------------
 
@@ -627,7 +628,7 @@ def _chain_rule(
                 node.grad = 0.0
         if create_graph:
             for node in order:
-                node.grad = None  # "no gradient yet": the first contribution is stored as is
+                node.grad = None  # type: ignore[assignment]  # "no gradient yet": stored as is
         root.grad = seed
         node = root
         try:

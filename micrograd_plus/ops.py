@@ -41,6 +41,9 @@ sample.  The style that makes this work:
   overflow gives ``±inf``) where Python's ``/`` and ``**`` raise: use them in
   derivative rules at poles (``sqrt'(0) = divide(0.5, 0.0) = inf``).
 
+At a kink, the higher derivatives follow the same branch as the first-order
+subgradient (the ``where`` that picks it), e.g. relu'(0) = 0 and relu''(0) = 0.
+
 On arrays NumPy warns where :mod:`math` raises (``exp(1000)``, ``log(-1)``): callers
 that vectorize rules run them under ``numpy.errstate``.
 
@@ -135,7 +138,7 @@ class _NoValue:
     """Stands for the ``Value`` type until the engine is imported."""
 
 
-_Value: type = _NoValue
+_Value: Any = _NoValue
 
 
 def _no_engine(*args: Any) -> Any:
