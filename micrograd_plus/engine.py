@@ -119,17 +119,17 @@ def _domain_error(spec: OpSpec, operands: Sequence[Value], err: Exception) -> Ex
 def _node(data: float, spec: OpSpec, a: Value, b: Value | None = None) -> Value:
     """Create the result node of ``spec`` applied to ``a`` (and ``b`` if binary)."""
     out = _new(Value)
-    out.data = data if type(data) is float else float(data)  # (a NumPy scalar in a leaf)
+    # NOTE: not coerced with float() here (6% of the build time of a graph): a NumPy
+    # scalar written into a leaf's .data is a number to every op (it is a float
+    # subclass), and fused ops and Value() store floats.
+    out.data = data
     out.grad = 0.0
     out.label = ""
-    if not _switched or _recording_here():
-        out._spec = spec
-        out._a = a
-        out._b = b
-    else:
-        out._spec = out._a = out._b = None
-    if _switched and _anomaly_here() and not math.isfinite(data):
-        _raise_anomaly("forward", spec, (a,) if b is None else (a, b), data, out)
+    if _switched:  # some thread is inside no_grad or detect_anomaly
+        return _node_in_mode(out, spec, (a,) if b is None else (a, b))
+    out._spec = spec
+    out._a = a
+    out._b = b
     return out
 
 
@@ -141,14 +141,26 @@ def _node_n(data: float, spec: OpSpec, parents: tuple[Value, ...]) -> Value:
     out.data = data if type(data) is float else float(data)  # (a NumPy scalar in a leaf)
     out.grad = 0.0
     out.label = ""
+    if _switched:  # some thread is inside no_grad or detect_anomaly
+        return _node_in_mode(out, spec, parents)
+    out._spec = spec
     out._a = None
-    if not _switched or _recording_here():
+    out._b = parents
+    return out
+
+
+def _node_in_mode(out: Value, spec: OpSpec, parents: tuple[Value, ...]) -> Value:
+    """The rest of ``_node`` when a mode may be on: this thread's no_grad, detect_anomaly."""
+    if _recording_here():
         out._spec = spec
-        out._b = parents
+        if len(parents) <= 2:
+            out._a, out._b = (parents[0], None) if len(parents) == 1 else parents
+        else:
+            out._a, out._b = None, parents
     else:
-        out._spec = out._b = None
-    if _switched and _anomaly_here() and not math.isfinite(data):
-        _raise_anomaly("forward", spec, parents, data, out)
+        out._spec = out._a = out._b = None
+    if _anomaly_here() and not math.isfinite(out.data):
+        _raise_anomaly("forward", spec, parents, out.data, out)
     return out
 
 
@@ -158,7 +170,7 @@ def apply(spec: OpSpec, *operands: Any) -> Value:
         raise TypeError(f"{spec.label} takes {spec.arity} operand(s), got {len(operands)}.")
     parents = tuple(x if isinstance(x, Value) else _Constant(x) for x in operands)
     try:
-        data = spec.forward(*[p.data for p in parents])
+        data = spec.eager_forward(*[p.data for p in parents])
     except _DOMAIN_ERRORS as err:
         raise _domain_error(spec, parents, err) from None
     return _node_n(float(data), spec, parents)
@@ -187,9 +199,10 @@ class Value:
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}.")
         self.label = label
-        self._spec: OpSpec | None = None
-        self._a: Value | None = None
-        self._b: Value | tuple[Value, ...] | None = None
+        # (typed Any: the hot loops read them without narrowing; see the slots' comment)
+        self._spec: Any = None  # OpSpec | None
+        self._a: Any = None  # Value | None
+        self._b: Any = None  # Value | tuple[Value, ...] | None
 
     # ---- introspection ---------------------------------------------------------------
 
@@ -259,7 +272,7 @@ class Value:
 
     def _unary(self, spec: OpSpec) -> Value:
         try:
-            data = spec.forward(self.data)
+            data = spec.eager_forward(self.data)
         except _DOMAIN_ERRORS as err:
             raise _domain_error(spec, (self,), err) from None
         return _node(data, spec, self)
@@ -271,7 +284,7 @@ class Value:
                 return NotImplemented
         a, b = (other, self) if reflected else (self, other)
         try:
-            data = spec.forward(a.data, b.data)
+            data = spec.eager_forward(a.data, b.data)
         except _DOMAIN_ERRORS as err:
             raise _domain_error(spec, (a, b), err) from None
         return _node(data, spec, a, b)
@@ -472,7 +485,7 @@ def dot(ws: Sequence[Any], xs: Sequence[Any], bias: Any = None) -> Value:
     if set(map(type, parents)) != {Value}:  # (a check in C: usually all are Values)
         parents = tuple(v if type(v) is Value else _lift_or_raise(v, "dot") for v in parents)
     spec = ops.dot_op(n, bias is not None)
-    return _node_n(spec.forward(*[p.data for p in parents]), spec, parents)
+    return _node_n(spec.eager_forward(*[p.data for p in parents]), spec, parents)
 
 
 def sum_values(values: Iterable[Any]) -> Value:
@@ -483,7 +496,7 @@ def sum_values(values: Iterable[Any]) -> Value:
     if not parents:
         raise ValueError("sum_values: needs at least one value.")
     spec = ops.sum_op(len(parents))
-    return _node_n(spec.forward(*[p.data for p in parents]), spec, parents)
+    return _node_n(spec.eager_forward(*[p.data for p in parents]), spec, parents)
 
 
 def _make_node(spec: OpSpec, parents: tuple[Value, ...], data: Any) -> Value:
@@ -615,7 +628,7 @@ def _chain_rule(
                 node.grad = 0.0
         if create_graph:
             for node in order:
-                node.grad = None  # "no gradient yet": the first contribution is stored as is
+                node.grad = None  # type: ignore[assignment]  # "no gradient yet": stored as is
         root.grad = seed
         node = root
         try:

@@ -41,6 +41,9 @@ sample.  The style that makes this work:
   overflow gives ``±inf``) where Python's ``/`` and ``**`` raise: use them in
   derivative rules at poles (``sqrt'(0) = divide(0.5, 0.0) = inf``).
 
+At a kink, the higher derivatives follow the same branch as the first-order
+subgradient (the ``where`` that picks it), e.g. relu'(0) = 0 and relu''(0) = 0.
+
 On arrays NumPy warns where :mod:`math` raises (``exp(1000)``, ``log(-1)``): callers
 that vectorize rules run them under ``numpy.errstate``.
 
@@ -135,7 +138,7 @@ class _NoValue:
     """Stands for the ``Value`` type until the engine is imported."""
 
 
-_Value: type = _NoValue
+_Value: Any = _NoValue
 
 
 def _no_engine(*args: Any) -> Any:
@@ -183,97 +186,41 @@ def _unsupported(name: str, x: Any) -> TypeError:
     return TypeError(f"ops.{name}: expected a number, a NumPy array or a Value, got {type(x).__name__}.")
 
 
-def _unary(
+_EAGER: dict[Callable[..., Any], Callable[..., Any]] = {}
+"""Namespace function -> the function it runs on a float (see ``OpSpec.eager_forward``)."""
+
+
+def _namespace_unary(
     name: str,
-    x: Any,
     on_number: Callable[[Any], Any],
     on_array: Callable[[Any, Any], Any],
     on_value: Callable[[Any], Any],
-) -> Any:
-    """The slow half of a unary namespace function (its ``float`` case is inline)."""
-    if isinstance(x, _Value):
-        return on_value(x)
-    if isinstance(x, _Real):  # int, bool, numpy.float64, ...: math, and a float back
-        return on_number(x)
-    np = _numpy_of(x)
-    if np is not None:
-        return on_array(np, x)
-    raise _unsupported(name, x)
+    doc: str,
+) -> Callable[[Any], Any]:
+    """A unary function of the math namespace: ``on_number`` for a number (a float
+    back), ``on_array(numpy, a)`` for an array, ``on_value`` for a ``Value``."""
+
+    def function(x: Any) -> Any:
+        if type(x) is float:  # (first: the eager engine's case)
+            return on_number(x)
+        if isinstance(x, _Value):
+            return on_value(x)
+        if isinstance(x, _Real):  # int, bool, numpy.float64, ...
+            return on_number(x)
+        np = _numpy_of(x)
+        if np is not None:
+            return on_array(np, x)
+        raise _unsupported(name, x)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    _EAGER[function] = on_number
+    return function
 
 
-def exp(x: Any) -> Any:
-    """e^x. Floats: ``math.exp`` (``OverflowError`` past the float range)."""
-    if type(x) is float:
-        return math.exp(x)
-    return _unary("exp", x, math.exp, lambda np, a: np.exp(a), lambda v: v.exp())
-
-
-def log(x: Any) -> Any:
-    """ln x. Floats: ``math.log`` (``ValueError`` for x <= 0)."""
-    if type(x) is float:
-        return math.log(x)
-    return _unary("log", x, math.log, lambda np, a: np.log(a), lambda v: v.log())
-
-
-def log1p(x: Any) -> Any:
-    """ln(1 + x), accurate for small x (on a ``Value``: ``(1 + x).log()``)."""
-    if type(x) is float:
-        return math.log1p(x)
-    return _unary("log1p", x, math.log1p, lambda np, a: np.log1p(a), lambda v: (1.0 + v).log())
-
-
-def expm1(x: Any) -> Any:
-    """e^x - 1, accurate for small x (on a ``Value``: ``x.exp() - 1``)."""
-    if type(x) is float:
-        return math.expm1(x)
-    return _unary("expm1", x, math.expm1, lambda np, a: np.expm1(a), lambda v: v.exp() - 1.0)
-
-
-def sqrt(x: Any) -> Any:
-    """sqrt(x). Floats: ``math.sqrt`` (``ValueError`` for x < 0; sqrt(-0.0) = -0.0)."""
-    if type(x) is float:
-        return math.sqrt(x)
-    return _unary("sqrt", x, math.sqrt, lambda np, a: np.sqrt(a), lambda v: v.sqrt())
-
-
-def sin(x: Any) -> Any:
-    """sin x."""
-    if type(x) is float:
-        return math.sin(x)
-    return _unary("sin", x, math.sin, lambda np, a: np.sin(a), lambda v: v.sin())
-
-
-def cos(x: Any) -> Any:
-    """cos x."""
-    if type(x) is float:
-        return math.cos(x)
-    return _unary("cos", x, math.cos, lambda np, a: np.cos(a), lambda v: v.cos())
-
-
-def tanh(x: Any) -> Any:
-    """tanh x (NumPy's may differ from ``math.tanh`` in the last bit)."""
-    if type(x) is float:
-        return math.tanh(x)
-    return _unary("tanh", x, math.tanh, lambda np, a: np.tanh(a), lambda v: v.tanh())
-
-
-def _vectorized(np: Any, f: Callable[[float], float], a: Any) -> Any:
-    """``f`` applied to every entry (NumPy has no erf): exactly the float results."""
-    return np.frompyfunc(f, 1, 1)(a).astype(np.float64)
-
-
-def erf(x: Any) -> Any:
-    """The error function."""
-    if type(x) is float:
-        return math.erf(x)
-    return _unary("erf", x, math.erf, lambda np, a: _vectorized(np, math.erf, a), lambda v: v.erf())
-
-
-def erfc(x: Any) -> Any:
-    """1 - erf(x), with full relative precision in the right tail (where 1 - erf cancels)."""
-    if type(x) is float:
-        return math.erfc(x)
-    return _unary("erfc", x, math.erfc, lambda np, a: _vectorized(np, math.erfc, a), lambda v: v.erfc())
+def _vectorized(f: Callable[[float], float]) -> Callable[[Any, Any], Any]:
+    """``f`` applied to every entry of an array (NumPy has no erf): the float results."""
+    return lambda np, a: np.frompyfunc(f, 1, 1)(a).astype(np.float64)
 
 
 def _sigmoid(x: float) -> float:
@@ -289,18 +236,57 @@ def _sigmoid_array(np: Any, a: Any) -> Any:
     return np.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def sigmoid(x: Any) -> Any:
-    """σ(x) = 1 / (1 + e^-x), computed so that no input overflows."""
-    if type(x) is float:
-        return _sigmoid(x)
-    return _unary("sigmoid", x, lambda n: _sigmoid(float(n)), _sigmoid_array, lambda v: v.sigmoid())
-
-
-def absolute(x: Any) -> Any:
-    """|x| (also ``ops.abs``)."""
-    if type(x) is float:
-        return builtins.abs(x)
-    return _unary("abs", x, lambda n: float(builtins.abs(n)), lambda np, a: np.abs(a), lambda v: v.abs())
+exp = _namespace_unary(
+    "exp",
+    math.exp,
+    lambda np, a: np.exp(a),
+    lambda v: v.exp(),
+    "e^x (floats: OverflowError past the float range).",
+)
+log = _namespace_unary(
+    "log", math.log, lambda np, a: np.log(a), lambda v: v.log(), "ln x (floats: ValueError for x <= 0)."
+)
+log1p = _namespace_unary(
+    "log1p",
+    math.log1p,
+    lambda np, a: np.log1p(a),
+    lambda v: (1.0 + v).log(),
+    "ln(1 + x), accurate for small x.",
+)
+expm1 = _namespace_unary(
+    "expm1", math.expm1, lambda np, a: np.expm1(a), lambda v: v.exp() - 1.0, "e^x - 1, accurate for small x."
+)
+sqrt = _namespace_unary(
+    "sqrt", math.sqrt, lambda np, a: np.sqrt(a), lambda v: v.sqrt(), "sqrt(x) (floats: ValueError for x < 0)."
+)
+sin = _namespace_unary("sin", math.sin, lambda np, a: np.sin(a), lambda v: v.sin(), "sin x.")
+cos = _namespace_unary("cos", math.cos, lambda np, a: np.cos(a), lambda v: v.cos(), "cos x.")
+tanh = _namespace_unary(
+    "tanh",
+    math.tanh,
+    lambda np, a: np.tanh(a),
+    lambda v: v.tanh(),
+    "tanh x (NumPy's may differ in the last bit).",
+)
+erf = _namespace_unary("erf", math.erf, _vectorized(math.erf), lambda v: v.erf(), "The error function.")
+erfc = _namespace_unary(
+    "erfc", math.erfc, _vectorized(math.erfc), lambda v: v.erfc(), "1 - erf(x), precise in the right tail."
+)
+sigmoid = _namespace_unary(
+    "sigmoid",
+    lambda n: _sigmoid(float(n)),
+    _sigmoid_array,
+    lambda v: v.sigmoid(),
+    "σ(x) = 1 / (1 + e^-x), computed so that no input overflows.",
+)
+absolute = _namespace_unary(
+    "abs",
+    lambda n: float(builtins.abs(n)),
+    lambda np, a: np.abs(a),
+    lambda v: v.abs(),
+    "|x| (also ``ops.abs``).",
+)
+_EAGER[sigmoid], _EAGER[absolute] = _sigmoid, builtins.abs  # (on a float: one call less)
 
 
 def _sign(x: float) -> float:
@@ -564,11 +550,23 @@ class OpSpec:
                 f"OpSpec {self.name!r}: domain needs one Interval per operand "
                 f"({self.arity}), got {len(self.domain)}."
             )
+        # NOTE: the engine calls eager_forward on floats: for a forward that is one of the
+        # namespace's functions, its math function itself (a C call instead of a Python
+        # function that dispatches); tests check the two agree on every op.
+        try:
+            eager = _EAGER.get(self.forward, self.forward)
+        except TypeError:  # an unhashable callable
+            eager = self.forward
+        object.__setattr__(self, "eager_forward", eager)
         if self.operands and len(self.operands) != self.arity:
             raise ValueError(
                 f"OpSpec {self.name!r}: operands needs one name per operand ({self.arity}), "
                 f"got {len(self.operands)}."
             )
+
+    eager_forward: Callable[..., Any] = field(init=False, repr=False, compare=False)
+    """``forward`` for float operands (what the engine calls): the same function, or its
+    float specialization (``math.exp`` for :func:`exp`...)."""
 
     @property
     def label(self) -> str:
@@ -876,12 +874,21 @@ def _relu(x: Any) -> Any:
     return where(x <= 0.0, 0.0, x)  # NaN stays NaN, as in PyTorch
 
 
+def _relu_float(x: float) -> float:
+    return 0.0 if x <= 0.0 else x  # _relu on a float, one call less (the hot path)
+
+
+_EAGER[_relu] = _relu_float
+
+
 RELU = register(
     OpSpec(
         name="relu",
         arity=1,
         forward=_relu,
-        local_grads=lambda x, out: (where(x > 0.0, 1.0, 0.0),),
+        # NOTE: (x > 0) * 1.0 is where(x > 0, 1.0, 0.0) on every backend (a bool, a bool
+        # array) without a call: relu is a third of the nodes of a relu network.
+        local_grads=lambda x, out: ((x > 0.0) * 1.0,),
         formula="y = max(x, 0);  dy/dx = 1 if x > 0 else 0  (0 at the kink, as PyTorch)",
         kinks=(0.0,),
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),

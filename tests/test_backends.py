@@ -16,6 +16,7 @@ import random
 import pytest
 
 from micrograd_plus import Value, grad, ops
+from micrograd_plus.engine import dot
 from micrograd_plus.testing import all_op_specs
 
 np = pytest.importorskip("numpy")
@@ -147,6 +148,21 @@ def test_rules_on_arrays_mixed_with_floats(spec):
         check_entries(spec, f"d/dx{i}", rows, [g[i] for g in grads], local[i], ulps)
 
 
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.label}/{s.arity}")
+def test_eager_forward_is_forward_on_floats(spec):
+    """The engine calls ``spec.eager_forward`` (e.g. ``math.exp`` for ``ops.exp``): it
+    must be the same function on floats, errors included."""
+    for xs in points(spec):
+        try:
+            expected = spec.forward(*xs)
+        except (ValueError, ZeroDivisionError, OverflowError) as err:
+            with pytest.raises(type(err)):
+                spec.eager_forward(*xs)
+            continue
+        got = spec.eager_forward(*xs)
+        assert type(got) is float and same(got, expected, 0), (spec, xs, got, expected)
+
+
 def test_numpy_scalars_are_numbers():
     """A numpy.float64 in .data (weights copied from an array) is a number to the math."""
     for name in ("sin", "cos", "silu", "gelu", "swish", "softplus", "tanh", "exp", "sigmoid", "relu"):
@@ -156,9 +172,13 @@ def test_numpy_scalars_are_numbers():
         y.backward()
         ref = Value(0.3)
         getattr(ref, name)().backward()
-        assert type(y.data) is float, name
+        assert isinstance(y.data, float) and isinstance(x.grad, float), name
         assert (y.data, x.grad) == (getattr(Value(0.3), name)().data, ref.grad), name
     assert ops.exp(np.float64(1.0)) == math.e and type(ops.exp(np.float64(1.0))) is float
+    w = Value(0.0)
+    w.data = np.float64(0.5)
+    n = dot([w, w], [Value(1.0), Value(2.0)], Value(0.25))  # a fused op (a neuron) stores a float
+    assert type(n.data) is float and n.data == 1.75
     assert ops.where(np.float64(1.0) > 0, 1.0, 2.0) == 1.0
 
 
