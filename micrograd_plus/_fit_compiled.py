@@ -171,7 +171,7 @@ class CompiledSteps:
     def _step(self, np: Any, batch: list[int]) -> tuple[float, int]:
         full = len(batch) == self.n and batch[0] == 0 and batch[-1] == self.n - 1
         rows = slice(None) if full else np.asarray(batch, dtype=np.intp)
-        X = self.X[rows]
+        X = self.X if full else self.X[rows]
         B = X.shape[0]
         tape, theta = self.tape, self.theta
         if not self.packed:
@@ -182,7 +182,8 @@ class CompiledSteps:
         P = tape._forward(X, tp)
         if self.mode == "combined":
             b, c = tape._out_srcs[0]
-            loss = float(P.V[b][:, c].sum()) / B
+            v = P.V[b]
+            loss = float((v if v.shape[1] == 1 else v[:, c]).sum()) / B
             Z = tape._outputs(P, first=1).reshape(B, self.k)
             gp = tape._backward(P, 1.0 / B, first=True, out=self.gbuf)
         else:

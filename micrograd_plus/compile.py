@@ -675,6 +675,17 @@ class Tape:
         self._loc, self._batched, self._width, self._instrs = loc, batched, width, instrs
         self._const_array = np.asarray(self.constants, dtype=float)
         self._out_srcs = [(loc[s][0], loc[s][1]) for s in self.output_slots]
+        self._out_block: dict[int, int] = {}
+        for first in range(len(self._out_srcs)):
+            srcs = self._out_srcs[first:]
+            b0 = srcs[0][0]
+            if (
+                len(srcs) > 1
+                and batched[b0]
+                and all(b == b0 for b, _ in srcs)
+                and [c for _, c in srcs] == list(range(width[b0]))
+            ):
+                self._out_block[first] = b0
         self._set_need()
 
     def _set_need(self, inputs: bool = False) -> None:
@@ -944,15 +955,10 @@ class Tape:
         """The outputs ``first:`` as a (B,) array (one output) or (B, n) (a view when they
         are one block, in order)."""
         np = _np
+        block = self._out_block.get(first)
+        if block is not None:  # the outputs are one block, in order
+            return P.V[block]
         srcs = self._out_srcs[first:]
-        b0 = srcs[0][0]
-        if (
-            len(srcs) > 1
-            and P.batched[b0]
-            and all(b == b0 for b, _ in srcs)
-            and [c for _, c in srcs] == list(range(P.width[b0]))
-        ):
-            return P.V[b0]
         cols = []
         for b, c in srcs:
             v = P.V[b]
@@ -1004,6 +1010,9 @@ class Tape:
         if type(scale) is float and len(srcs) == 1:
             b, c = srcs[0]
             G = P.G[b]
+            if G is None and P.batched[b] and P.width[b] == 1:  # the usual loss output
+                P.G[b] = np.full((P.B, 1), scale)
+                return
             if G is None:
                 G = P.G[b] = np.zeros(P.shape(b))
             if P.batched[b]:
