@@ -238,7 +238,7 @@ class _Program:
         b, idx, kind = src
         batched = self.batched[b]
         if not batched and c.ndim == 2:
-            c = c.sum(axis=0)
+            c = _np.add.reduce(c, axis=0)
         if kind == "one" and c.shape[-1] != 1:
             c = c.sum(axis=-1, keepdims=True)
         g = self.G[b]
@@ -387,7 +387,7 @@ class _RowDot:
 
     def forward(self, P: _Program) -> None:
         w, x = self._operands(P)
-        y = (w * x).sum(axis=-1)
+        y = _np.add.reduce(w * x, axis=-1)
         if self.bsrc is not None:
             y = y + _fetch(P.V, self.bsrc)
         shape = P.shape(self.out)
@@ -461,6 +461,8 @@ class _MatMul:
         self.label = f"matmul {self.k}x{self.n}" + (" + b" if bblock is not None else "")
         self.exclusive = False  # set by the tape: no other op reads these W and b
         self._wcache: tuple[Any, ...] = (None, None, None, None)
+        self._wtcache: tuple[Any, Any] = (None, None)
+        self._bcache: tuple[Any, Any] = (None, None)
 
     def _w(self, v: Any) -> Any:
         """W as a (k, n) view of the 1-D block ``v`` (a copy only for a scattered layout)."""
@@ -489,14 +491,29 @@ class _MatMul:
 
     def _b(self, v: Any) -> Any:
         if self.bview is not None:
+            c = self._bcache
+            if c[0] is v:
+                return c[1]
             base, stride = self.bview
-            return v[base : base + stride * (self.k - 1) + 1 : stride]
+            b = v[base : base + stride * (self.k - 1) + 1 : stride]
+            self._bcache = (v, b)
+            return b
         return v[self.bidx]
+
+    def _wt(self, v: Any) -> Any:
+        """W transposed (cached with W's view)."""
+        c = self._wtcache
+        if c[0] is v:
+            return c[1]
+        wt = self._w(v).T
+        if self.wview is not None:
+            self._wtcache = (v, wt)
+        return wt
 
     def forward(self, P: _Program) -> None:
         V = P.V
         y = _fetch(V, self.xsrc)
-        z = y @ self._w(V[self.wblock]).T
+        z = y @ self._wt(V[self.wblock])
         if self.bblock is not None:
             z += self._b(V[self.bblock])
         P.V[self.out] = z
@@ -518,12 +535,12 @@ class _MatMul:
                 np.matmul(g.T, _fetch(V, self.xsrc), out=self._w(G))
                 if self.bblock is not None and need[self.bblock] and self.bview is not None:
                     base, stride = self.bview
-                    np.sum(g, axis=0, out=G[base : base + stride * (self.k - 1) + 1 : stride])
+                    np.add.reduce(g, axis=0, out=G[base : base + stride * (self.k - 1) + 1 : stride])
                     return
             else:
                 self._add_dw(np, G, g.T @ _fetch(V, self.xsrc))
         if self.bblock is not None and need[self.bblock]:
-            self._add_db(np, P, g.sum(axis=0))
+            self._add_db(np, P, np.add.reduce(g, axis=0))
 
     def _add_dw(self, np: Any, G: Any, dw: Any) -> None:
         if self.wview is not None:
