@@ -101,7 +101,7 @@ def make_dataset(config: DemoConfig) -> tuple[list[list[float]], list[int], int]
     """``(X, y, n_classes)`` for ``config.dataset``."""
     from . import data
 
-    kwargs = {"n_samples": config.samples, "noise": config.noise, "seed": config.seed}
+    kwargs: dict[str, Any] = {"n_samples": config.samples, "noise": config.noise, "seed": config.seed}
     if config.dataset == "moons":
         return (*data.make_moons(**kwargs), 2)
     if config.dataset == "circles":

@@ -1095,6 +1095,16 @@ class Tape:
             params[pi].grad += grads[col]
         return total / P.B if reduction == "mean" else total
 
+    def to_torch(self, dtype: Any = None) -> Any:
+        """This graph as a ``torch.nn.Module`` on batched tensors (needs the ``torch`` extra).
+
+        See :class:`micrograd_plus.torch_bridge.TapeModule`: any device, differentiable by
+        torch's autograd, the parameters as a ``torch.nn.Parameter`` (float64 by default).
+        """
+        from . import torch_bridge  # (the one module that imports torch)
+
+        return torch_bridge.tape_to_torch(self) if dtype is None else torch_bridge.tape_to_torch(self, dtype)
+
     # ---- introspection -----------------------------------------------------------------
 
     @property

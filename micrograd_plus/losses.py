@@ -256,6 +256,7 @@ def _class_index(i: int, t: Any, n_classes: int) -> int:
             "cross_entropy: targets must be class indices (int), "
             f"got {type(t).__name__} {t!r:.40} at index {i}."
         )
+    t = int(t)
     if not 0 <= t < n_classes:
         raise ClassIndexError(
             f"cross_entropy: target {t} at index {i} is out of range for {n_classes} classes "

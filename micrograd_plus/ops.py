@@ -72,6 +72,7 @@ This module imports nothing from the rest of the package (the engine installs it
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import numbers
 import operator
@@ -82,7 +83,10 @@ from functools import lru_cache
 from typing import Any
 
 __all__ = [
+    "ACTIVATIONS",
     "OPS",
+    "PRELU_INIT",
+    "Activation",
     "Interval",
     "OpSpec",
     "absolute",
@@ -103,6 +107,7 @@ __all__ = [
     "normal_cdf",
     "power",
     "register",
+    "register_activation",
     "sigmoid",
     "sign",
     "sin",
@@ -517,6 +522,16 @@ class OpSpec:
             of ``local_grads`` there is the subgradient PyTorch uses.
         method: how users reach the op on a ``Value`` (``"__add__"``, ``"tanh"``...).
         params: the op's fixed parameters (``negative_slope``...), for labels and docs.
+        operands: the operands' names where their order matters (``("a", "b")`` for
+            a - b, ``("x", "w")`` for prelu), shown on graph edges; ``()`` otherwise.
+        domain_message: what a domain error says, a format string with ``{label}``
+            (the op's label) and ``{values}`` (the operands), e.g.
+            ``"log is defined for x > 0, got x={values}"``.
+        torch: the PyTorch equivalent, a Python expression over ``torch``, ``F``
+            (``torch.nn.functional``), the operands (``v``: all of them; ``x`` the
+            first; ``a``, ``b`` the first two; and ``operands``' names) and the
+            ``params`` by name, e.g. ``"F.leaky_relu(x, negative_slope)"``; ``""``
+            if there is none. The cross-check tests evaluate it.
     """
 
     name: str
@@ -529,6 +544,9 @@ class OpSpec:
     kinks: tuple[float, ...] = ()
     method: str = ""
     params: tuple[tuple[str, Any], ...] = field(default=())
+    operands: tuple[str, ...] = ()
+    domain_message: str = "{label} is not defined at ({values})"
+    torch: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -545,6 +563,11 @@ class OpSpec:
             raise ValueError(
                 f"OpSpec {self.name!r}: domain needs one Interval per operand "
                 f"({self.arity}), got {len(self.domain)}."
+            )
+        if self.operands and len(self.operands) != self.arity:
+            raise ValueError(
+                f"OpSpec {self.name!r}: operands needs one name per operand ({self.arity}), "
+                f"got {len(self.operands)}."
             )
 
     @property
@@ -591,6 +614,7 @@ ADD = register(
         local_grads=lambda a, b, out: (1.0, 1.0),
         formula="y = a + b;  dy/da = 1,  dy/db = 1",
         method="__add__",
+        torch="a + b",
     )
 )
 
@@ -602,6 +626,8 @@ SUB = register(
         local_grads=lambda a, b, out: (1.0, -1.0),
         formula="y = a - b;  dy/da = 1,  dy/db = -1  (a primitive: one node instead of a + (-b))",
         method="__sub__",
+        operands=("a", "b"),
+        torch="a - b",
     )
 )
 
@@ -613,6 +639,7 @@ MUL = register(
         local_grads=lambda a, b, out: (b, a),
         formula="y = a * b;  dy/da = b,  dy/db = a",
         method="__mul__",
+        torch="a * b",
     )
 )
 
@@ -625,6 +652,8 @@ DIV = register(
         formula="y = a / b;  dy/da = 1/b,  dy/db = -a/b^2 = -y/b  (a primitive: exact IEEE division)",
         domain=(_DEFAULT_DOMAIN, Interval(-5.0, 5.0, avoid=(0.0,), margin=0.2)),
         method="__truediv__",
+        operands=("a", "b"),
+        torch="a / b",
     )
 )
 
@@ -637,8 +666,12 @@ NEG = register(
         symbol="-",
         formula="y = -x;  dy/dx = -1",
         method="__neg__",
+        torch="-x",
     )
 )
+
+
+_POW_DOMAIN = "**: a negative base needs an integer exponent for a real result, got ({values})"
 
 
 def _checked_pow(x: Any, y: Any) -> Any:
@@ -675,6 +708,9 @@ POW = register(
         formula="y = a^b;  dy/da = b a^(b-1),  dy/db = a^b ln a",
         domain=(Interval(0.1, 4.0), Interval(-3.0, 3.0)),
         method="__pow__",
+        operands=("a", "b"),
+        domain_message=_POW_DOMAIN,
+        torch="torch.pow(a, b)",
     )
 )
 
@@ -710,6 +746,8 @@ def pow_const(exponent: float) -> OpSpec:
         domain=(_pow_const_domain(exponent),),
         method="__pow__",
         params=(("exponent", exponent),),
+        domain_message=_POW_DOMAIN,
+        torch="torch.pow(x, exponent)",
     )
 
 
@@ -726,6 +764,7 @@ EXP = register(
         formula="y = e^x;  dy/dx = e^x = y",
         domain=(Interval(-10.0, 10.0),),
         method="exp",
+        torch="torch.exp(x)",
     )
 )
 
@@ -738,6 +777,8 @@ LOG = register(
         formula="y = ln x  (x > 0);  dy/dx = 1/x",
         domain=(Interval(0.05, 20.0),),
         method="log",
+        domain_message="log is defined for x > 0, got x={values}",
+        torch="torch.log(x)",
     )
 )
 
@@ -757,6 +798,8 @@ SQRT = register(
         formula="y = sqrt(x)  (x >= 0);  dy/dx = 1 / (2 sqrt(x)) = 1/(2y)",
         domain=(Interval(0.05, 20.0),),
         method="sqrt",
+        domain_message="sqrt is defined for x >= 0, got x={values}",
+        torch="torch.sqrt(x)",
     )
 )
 
@@ -771,6 +814,7 @@ ABS = register(
         kinks=(0.0,),
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
         method="abs",
+        torch="torch.abs(x)",
     )
 )
 
@@ -782,6 +826,7 @@ SIN = register(
         local_grads=lambda x, out: (cos(x),),
         formula="y = sin x;  dy/dx = cos x",
         method="sin",
+        torch="torch.sin(x)",
     )
 )
 
@@ -793,6 +838,7 @@ COS = register(
         local_grads=lambda x, out: (-sin(x),),
         formula="y = cos x;  dy/dx = -sin x",
         method="cos",
+        torch="torch.cos(x)",
     )
 )
 
@@ -804,6 +850,7 @@ ERF = register(
         local_grads=lambda x, out: (_TWO_OVER_SQRT_PI * exp(-(x * x)),),
         formula="y = erf x;  dy/dx = 2/sqrt(pi) e^(-x^2)",
         method="erf",
+        torch="torch.erf(x)",
     )
 )
 
@@ -815,6 +862,7 @@ ERFC = register(
         local_grads=lambda x, out: (-_TWO_OVER_SQRT_PI * exp(-(x * x)),),
         formula="y = erfc x = 1 - erf x  (accurate in the tail);  dy/dx = -2/sqrt(pi) e^(-x^2)",
         method="erfc",
+        torch="torch.erfc(x)",
     )
 )
 
@@ -838,6 +886,7 @@ RELU = register(
         kinks=(0.0,),
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
         method="relu",
+        torch="F.relu(x)",
     )
 )
 
@@ -856,6 +905,7 @@ def leaky_relu_op(negative_slope: float = 0.01) -> OpSpec:
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
         method="leaky_relu",
         params=(("negative_slope", s),),
+        torch="F.leaky_relu(x, negative_slope)",
     )
 
 
@@ -873,6 +923,7 @@ def elu_op(alpha: float = 1.0) -> OpSpec:
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
         method="elu",
         params=(("alpha", a),),
+        torch="F.elu(x, alpha)",
     )
 
 
@@ -892,6 +943,7 @@ def celu_op(alpha: float = 1.0) -> OpSpec:
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
         method="celu",
         params=(("alpha", a),),
+        torch="F.celu(x, alpha)",
     )
 
 
@@ -927,6 +979,7 @@ GELU = register(
         formula="y = x Phi(x);  dy/dx = Phi(x) + x phi(x)",
         method="gelu",
         params=(("approximate", "none"),),
+        torch="F.gelu(x, approximate=approximate)",
     )
 )
 
@@ -941,6 +994,7 @@ GELU_TANH = OpSpec(
     ),
     method="gelu",
     params=(("approximate", "tanh"),),
+    torch="F.gelu(x, approximate=approximate)",
 )
 
 
@@ -961,6 +1015,7 @@ def swish_op(beta: float = 1.0) -> OpSpec:
         formula="y = x s,  s = sigma(b x);  dy/dx = s + b x s (1 - s)",
         method="swish",
         params=(("beta", b),),
+        torch="x * torch.sigmoid(beta * x)",
     )
 
 
@@ -977,6 +1032,7 @@ SILU = register(
         local_grads=lambda x, out: (_silu_grad(x, out),),
         formula="y = x sigma(x);  dy/dx = sigma(x) (1 + x (1 - sigma(x)))",
         method="silu",
+        torch="F.silu(x)",
     )
 )
 
@@ -990,6 +1046,7 @@ SIGMOID = register(
         formula="y = 1 / (1 + e^-x);  dy/dx = y (1 - y)",
         domain=(Interval(-10.0, 10.0),),
         method="sigmoid",
+        torch="torch.sigmoid(x)",
     )
 )
 
@@ -1001,6 +1058,7 @@ TANH = register(
         local_grads=lambda x, out: (1.0 - out * out,),
         formula="y = tanh x;  dy/dx = 1 - y^2",
         method="tanh",
+        torch="torch.tanh(x)",
     )
 )
 
@@ -1020,6 +1078,7 @@ SOFTPLUS = register(
         formula="y = ln(1 + e^x)  (y = x for x > 20, as PyTorch);  dy/dx = sigma(x)",
         domain=(Interval(-10.0, 10.0),),
         method="softplus",
+        torch="F.softplus(x)",  # beta=1, threshold=20
     )
 )
 
@@ -1033,6 +1092,8 @@ PRELU = register(
         kinks=(0.0,),
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)), Interval(-1.0, 1.0)),
         method="prelu",
+        operands=("x", "w"),
+        torch="F.prelu(x.reshape(1), w.reshape(1)).reshape(())",
     )
 )
 
@@ -1051,6 +1112,148 @@ register(leaky_relu_op(0.01))
 register(elu_op(1.0))
 register(celu_op(1.0))
 register(swish_op(1.0))
+
+
+# --------------------------------------------------------------------------------------
+# Activations: what nn, viz, plots, testing, the CLI and the torch bridge know about each
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Activation:
+    r"""One activation name a ``Neuron``/``Layer``/``MLP`` accepts, and its facts.
+
+    Adding an activation is one :class:`OpSpec`, one ``Value`` method that applies it
+    and one :func:`register_activation` call; ``nn``, ``viz``, ``plots``, ``testing``,
+    the CLI and the torch bridge read everything else from here.
+
+    Attributes:
+        name: the name users pass (``activation="leaky_relu"``), also the ``Value``
+            method that applies it (``"linear"``, the identity, has none).
+        params: default keyword parameters of that method, e.g.
+            ``(("negative_slope", 0.01),)``. For a ``learnable`` activation the first
+            one is the learnable parameter and its default is the initial value.
+        init: the default weight initialisation family, ``"kaiming"`` or ``"xavier"``.
+        gain_slope: the negative slope a in He et al.'s gain 2 / (1 + a^2) (0.01 for
+            leaky_relu, 0.25 for prelu, 0 otherwise).
+        learnable: one learnable parameter per neuron (prelu's slope).
+        torch: the ``torch.nn`` module class name (``"ReLU"``, ``"Identity"``...), or
+            ``""`` when torch has none (a bridge then builds its own module).
+        torch_kwargs: (our param name, torch keyword) pairs for that module.
+    """
+
+    name: str
+    params: tuple[tuple[str, Any], ...] = ()
+    init: str = "kaiming"
+    gain_slope: float = 0.0
+    learnable: bool = False
+    torch: str = ""
+    torch_kwargs: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ValueError(f"Activation needs a name that is an identifier, got {self.name!r}.")
+        if self.init not in ("kaiming", "xavier"):
+            raise ValueError(
+                f"Activation {self.name!r}: init must be 'kaiming' or 'xavier', got {self.init!r}."
+            )
+        if self.learnable and not self.params:
+            raise ValueError(
+                f"Activation {self.name!r}: a learnable activation needs its parameter in params."
+            )
+
+    @property
+    def method(self) -> str:
+        """The ``Value`` method that applies it (``""`` for linear)."""
+        return "" if self.name == "linear" else self.name
+
+    def __call__(self, z: Any, **params: Any) -> Any:
+        """φ(z) for a ``Value`` z, with ``params`` over the defaults (identity for linear)."""
+        if not self.method:
+            return z
+        kwargs = dict(self.params)
+        kwargs.update(params)
+        return getattr(z, self.method)(**kwargs)
+
+    def bind(self, **params: Any) -> Callable[..., Any]:
+        """A fast callable ``f(z)`` = ``self(z, **params)`` (for a model's forward pass).
+
+        For a ``learnable`` activation it is ``f(z, p)``, p the learnable parameter.
+        """
+        if not self.method:
+            return _identity
+        method = getattr(_Value, self.method)
+        kwargs = dict(self.params[1:] if self.learnable else self.params)
+        kwargs.update(params)
+        return functools.partial(method, **kwargs) if kwargs else method
+
+    def spec(self, **params: Any) -> OpSpec | None:
+        """The op-table entry it records (``None`` for linear), e.g. for its kinks."""
+        if not self.method:
+            return None
+        return self(_Value(0.5), **params).spec
+
+
+def _identity(z: Any) -> Any:
+    return z
+
+
+ACTIVATIONS: dict[str, Activation] = {}
+"""Every activation name ``nn`` accepts, in order, by name."""
+
+
+def register_activation(act: Activation) -> Activation:
+    """Add ``act`` to :data:`ACTIVATIONS` and return it. A name can be registered once.
+
+    The ``Value`` method ``act.name`` must exist (add it first). To take a throwaway
+    activation back out: ``del ops.ACTIVATIONS[name]``.
+    """
+    if not isinstance(act, Activation):
+        raise TypeError(f"register_activation() expects an Activation, got {type(act).__name__}.")
+    if act.name in ACTIVATIONS and ACTIVATIONS[act.name] != act:
+        raise ValueError(f"An activation named {act.name!r} is already registered.")
+    if act.method and _Value is not _NoValue and not callable(getattr(_Value, act.method, None)):
+        raise ValueError(f"Activation {act.name!r} needs a Value method {act.method!r}: add it first.")
+    ACTIVATIONS[act.name] = act
+    return act
+
+
+PRELU_INIT = 0.25  # torch.nn.PReLU's initial slope
+
+for _act in (
+    Activation("linear", init="xavier", torch="Identity"),
+    Activation("relu", torch="ReLU"),
+    Activation(
+        "leaky_relu",
+        params=(("negative_slope", 0.01),),
+        gain_slope=0.01,
+        torch="LeakyReLU",
+        torch_kwargs=(("negative_slope", "negative_slope"),),
+    ),
+    Activation("elu", params=(("alpha", 1.0),), torch="ELU", torch_kwargs=(("alpha", "alpha"),)),
+    Activation("celu", params=(("alpha", 1.0),), torch="CELU", torch_kwargs=(("alpha", "alpha"),)),
+    Activation(
+        "gelu",
+        params=(("approximate", "none"),),
+        torch="GELU",
+        torch_kwargs=(("approximate", "approximate"),),
+    ),
+    Activation("silu", torch="SiLU"),
+    Activation("swish", params=(("beta", 1.0),)),  # torch has no swish module (SiLU is beta = 1)
+    Activation("sigmoid", init="xavier", torch="Sigmoid"),
+    Activation("tanh", init="xavier", torch="Tanh"),
+    Activation("softplus", torch="Softplus"),
+    Activation(
+        "prelu",
+        params=(("weight", PRELU_INIT),),
+        gain_slope=PRELU_INIT,
+        learnable=True,
+        torch="PReLU",
+        torch_kwargs=(("weight", "init"),),
+    ),
+):
+    register_activation(_act)
+del _act
 
 
 # --------------------------------------------------------------------------------------
@@ -1085,6 +1288,8 @@ def dot_op(n: int, bias: bool = True) -> OpSpec:
         formula="y = sum_i w_i x_i + b;  dy/dw_i = x_i,  dy/dx_i = w_i,  dy/db = 1  (fused for speed)",
         method="",
         params=(("n", n),),
+        operands=(*(f"w{i}" for i in range(n)), *(f"x{i}" for i in range(n)), *(("b",) if bias else ())),
+        torch="sum(v[i] * v[n + i] for i in range(n)) + (v[2 * n] if len(v) > 2 * n else 0.0)",
     )
 
 
@@ -1103,4 +1308,5 @@ def sum_op(n: int) -> OpSpec:
         formula="y = sum_i x_i;  dy/dx_i = 1  (fused for speed)",
         method="",
         params=(("n", n),),
+        torch="sum(v)",
     )

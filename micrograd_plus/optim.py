@@ -98,7 +98,7 @@ def _whole(owner: str, name: str, x: Any, at_least: int) -> int:
         raise TypeError(f"{owner}: {name} must be an int, got {type(x).__name__} {x!r:.60}.")
     if not (isinstance(x, numbers.Integral) or float(x).is_integer()) or x < at_least:
         raise ValueError(f"{owner}: {name} must be a whole number >= {at_least}, got {x!r}.")
-    return int(x)
+    return int(x) if isinstance(x, numbers.Integral) else int(float(x))
 
 
 def _collect_params(owner: str, params: Any) -> tuple[Value, ...]:
