@@ -516,3 +516,11 @@ def test_demo_compile_moons_matches_eager(tmp_path, capsys):
         out = capsys.readouterr().out
         finals.append(out.split("final:")[1].splitlines()[0])
     assert finals[0] == finals[1]
+
+
+def test_trace_inside_no_grad_still_records():
+    w = Value(2.0)
+    with mp.no_grad():
+        tape = mp.trace(lambda x: x * w, [1.0])
+        assert tape.parameters == [w]
+        assert_close(tape([[3.0]]), [6.0])
