@@ -524,3 +524,19 @@ def test_trace_inside_no_grad_still_records():
         tape = mp.trace(lambda x: x * w, [1.0])
         assert tape.parameters == [w]
         assert_close(tape([[3.0]]), [6.0])
+
+
+def test_fit_compiled_optimizer_over_some_parameters_only():
+    X, y, _ = _data()
+    results = []
+    for compile in (False, True):
+        model = nn.MLP(3, [4, 3], rng=2)
+        opt = optim.Adam(model.layers[-1].parameters(), lr=0.01)  # the first layer stays fixed
+        history = fit(
+            model, X, y, "cross_entropy", opt, 3, batch_size=12, progress=False, l2=1e-2, compile=compile
+        )
+        results.append(
+            ([p.data for p in model.parameters()] + [p.grad for p in model.parameters()], history.loss)
+        )
+    assert_close(results[1][0], results[0][0], rtol=1e-9)
+    assert_close(results[1][1], results[0][1], rtol=1e-9)
