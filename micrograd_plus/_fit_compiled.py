@@ -115,7 +115,8 @@ class CompiledSteps:
             self.l2_idx = (
                 slice(0, len(idx)) if sorted(idx) == list(range(len(idx))) else np.asarray(idx, dtype=np.intp)
             )
-        self.packed = _optim_arrays.supports(optimizer) and not is_anomaly_enabled()
+        self.anomaly = is_anomaly_enabled()
+        self.packed = _optim_arrays.supports(optimizer) and not self.anomaly
         self.opt_params = opt_params
         self.opt_idx = np.asarray([position[id(p)] for p in opt_params], dtype=np.intp)
         # every entry is the optimizer's: its state is kept in our order (permuted once)
@@ -201,6 +202,12 @@ class CompiledSteps:
             g[self.l2_idx] += (2.0 * self.l2) * w
         if not math.isfinite(loss):
             tape._check_domain(P, Z)
+        if self.anomaly and not (math.isfinite(loss) and np.isfinite(g).all()):
+            raise FloatingPointError(
+                f"detect_anomaly: a compiled training step produced a non-finite "
+                f"{'loss' if not math.isfinite(loss) else 'gradient'} ({loss}); no parameter was "
+                "changed. Run fit without compile=True under detect_anomaly to see which op made it."
+            )
         correct = self._correct(Z, rows) if self.truth is not None else 0
         opt = self.optimizer
         if self.packed:

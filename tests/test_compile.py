@@ -540,3 +540,12 @@ def test_fit_compiled_optimizer_over_some_parameters_only():
         )
     assert_close(results[1][0], results[0][0], rtol=1e-9)
     assert_close(results[1][1], results[0][1], rtol=1e-9)
+
+
+def test_fit_compiled_under_detect_anomaly_raises_on_nan():
+    model = nn.MLP(1, [1], rng=0)
+    model.parameters()[0].data = 1e100
+    before = [p.data for p in model.parameters()]
+    with mp.detect_anomaly(), pytest.raises(FloatingPointError, match="compiled"):
+        fit(model, [[1.0], [1e200]], [0.5, 0.1], "mse", "sgd", 1, lr=0.1, progress=False, compile=True)
+    assert [p.data for p in model.parameters()] == before
