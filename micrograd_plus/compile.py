@@ -20,8 +20,10 @@ kind of operands become ONE array op over a ``(B, k)`` block (k neurons at once)
 neurons of a layer, whose fused ``dot`` nodes read the same input slots with weights
 that are parameters, become one matrix product ``Z = Y W^T + b`` (the lecture's
 ``z^ℓ = W^ℓ a^{ℓ-1} + b^ℓ``, recovered from the scalar neurons). That matrix form of
-``dot`` (dZ/dY = W, dZ/dW = Y, dZ/db = 1) and the row sum of the fused ``sum`` are the
-only derivatives written here; they are the fused ops' own rules, read as matrices.
+``dot`` (dZ/dY = W, dZ/dW = Y, dZ/db = 1), its row-by-row form (a ``dot`` whose w's and
+x's both vary per row, e.g. the Σ d² of ``mse``) and the row sum of the fused ``sum``
+are the only derivatives written here; they are the fused ops' own rules, read as
+matrices. Every other op runs through its table entry.
 
 What a tape cannot represent raises :class:`TraceError` at ``trace`` time: a branch on
 a Value's data (a comparison, ``bool()`` or ``float()`` of a ``Value`` inside ``f``), or
