@@ -387,9 +387,17 @@ class _RowDot:
             x = x.reshape(*x.shape[:-1], k, n)
         return w, x
 
+    def _flat(self) -> bool:
+        """One member reading distinct columns: (B, n) blocks, no reshape needed."""
+        return self.k == 1 and self.wsrc[2] != "one" and self.xsrc[2] != "one"
+
     def forward(self, P: _Program) -> None:
-        w, x = self._operands(P)
-        y = _np.add.reduce(w * x, axis=-1)
+        if self._flat():
+            w, x = _fetch(P.V, self.wsrc), _fetch(P.V, self.xsrc)
+            y = _np.add.reduce(w * x, axis=-1, keepdims=True)
+        else:
+            w, x = self._operands(P)
+            y = _np.add.reduce(w * x, axis=-1)
         if self.bsrc is not None:
             y = y + _fetch(P.V, self.bsrc)
         shape = P.shape(self.out)
@@ -398,6 +406,17 @@ class _RowDot:
     def backward(self, P: _Program, need: list[bool]) -> None:
         g = P.G[self.out]
         if g is None:
+            return
+        if self._flat():  # g is (B, 1) (or (1,)): it broadcasts against the (B, n) operands
+            w, x = _fetch(P.V, self.wsrc), _fetch(P.V, self.xsrc)
+            if self.same and need[self.wsrc[0]]:
+                P.add(self.wsrc, g * (x + w))
+            else:
+                for src, other in ((self.wsrc, x), (self.xsrc, w)):
+                    if need[src[0]]:
+                        P.add(src, g * other)
+            if self.bsrc is not None and need[self.bsrc[0]]:
+                P.add(self.bsrc, g * 1.0)
             return
         w, x = self._operands(P)
         g3 = g[..., None]
