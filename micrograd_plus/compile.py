@@ -483,6 +483,7 @@ class _MatMul:
         self.exclusive = False  # set by the tape: no other op reads these W and b
         self._wcache: tuple[Any, ...] = (None, None, None, None)
         self._wtcache: tuple[Any, Any] = (None, None)
+        self._ycache: tuple[Any, Any] = (None, None)
         self._bcache: tuple[Any, Any] = (None, None)
 
     def _w(self, v: Any) -> Any:
@@ -531,9 +532,23 @@ class _MatMul:
             self._wtcache = (v, wt)
         return wt
 
+    def _y(self, V: list[Any]) -> Any:
+        """The inputs Y (a view of their block, cached: fit's full batch is one array)."""
+        b, idx, _ = self.xsrc
+        v = V[b]
+        if idx is None:
+            return v
+        c = self._ycache
+        if c[0] is v:
+            return c[1]
+        y = v[..., idx]
+        if isinstance(idx, slice):
+            self._ycache = (v, y)
+        return y
+
     def forward(self, P: _Program) -> None:
         V = P.V
-        y = _fetch(V, self.xsrc)
+        y = self._y(V)
         z = y @ self._wt(V[self.wblock])
         if self.bblock is not None:
             z += self._b(V[self.bblock])
@@ -553,13 +568,13 @@ class _MatMul:
                 G = P.G[self.wblock] = np.zeros(P.shape(self.wblock))
             if self.exclusive and self.wview is not None and self.wview[1] == self.n:
                 # no other op reads these weights: their gradient is still 0, write it in place
-                np.matmul(g.T, _fetch(V, self.xsrc), out=self._w(G))
+                np.matmul(g.T, self._y(V), out=self._w(G))
                 if self.bblock is not None and need[self.bblock] and self.bview is not None:
                     base, stride = self.bview
                     np.add.reduce(g, axis=0, out=G[base : base + stride * (self.k - 1) + 1 : stride])
                     return
             else:
-                self._add_dw(np, G, g.T @ _fetch(V, self.xsrc))
+                self._add_dw(np, G, g.T @ self._y(V))
         if self.bblock is not None and need[self.bblock]:
             self._add_db(np, P, np.add.reduce(g, axis=0))
 
