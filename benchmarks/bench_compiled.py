@@ -2,7 +2,7 @@ r"""Compiled-tape benchmark: one training epoch, four ways, side by side in one 
 
 Run it from the repository root (``pip install -e '.[bench,fast]'``)::
 
-    python benchmarks/bench_compiled.py             # both tasks (~30 s)
+    python benchmarks/bench_compiled.py             # both tasks (~2.5 min, micrograd's epochs most of it)
     python benchmarks/bench_compiled.py --task moons
 
 The two epoch workloads of ``bench_training.py`` (one full-batch SGD step per epoch):

@@ -115,7 +115,8 @@ class CompiledSteps:
             self.l2_idx = (
                 slice(0, len(idx)) if sorted(idx) == list(range(len(idx))) else np.asarray(idx, dtype=np.intp)
             )
-        self.packed = _optim_arrays.supports(optimizer) and not is_anomaly_enabled()
+        self.anomaly = is_anomaly_enabled()
+        self.packed = _optim_arrays.supports(optimizer) and not self.anomaly
         self.opt_params = opt_params
         self.opt_idx = np.asarray([position[id(p)] for p in opt_params], dtype=np.intp)
         # every entry is the optimizer's: its state is kept in our order (permuted once)
@@ -171,7 +172,7 @@ class CompiledSteps:
     def _step(self, np: Any, batch: list[int]) -> tuple[float, int]:
         full = len(batch) == self.n and batch[0] == 0 and batch[-1] == self.n - 1
         rows = slice(None) if full else np.asarray(batch, dtype=np.intp)
-        X = self.X[rows]
+        X = self.X if full else self.X[rows]
         B = X.shape[0]
         tape, theta = self.tape, self.theta
         if not self.packed:
@@ -182,7 +183,8 @@ class CompiledSteps:
         P = tape._forward(X, tp)
         if self.mode == "combined":
             b, c = tape._out_srcs[0]
-            loss = float(P.V[b][:, c].sum()) / B
+            v = P.V[b]
+            loss = float((v if v.shape[1] == 1 else v[:, c]).sum()) / B
             Z = tape._outputs(P, first=1).reshape(B, self.k)
             gp = tape._backward(P, 1.0 / B, first=True, out=self.gbuf)
         else:
@@ -200,6 +202,12 @@ class CompiledSteps:
             g[self.l2_idx] += (2.0 * self.l2) * w
         if not math.isfinite(loss):
             tape._check_domain(P, Z)
+        if self.anomaly and not (math.isfinite(loss) and np.isfinite(g).all()):
+            raise FloatingPointError(
+                f"detect_anomaly: a compiled training step produced a non-finite "
+                f"{'loss' if not math.isfinite(loss) else 'gradient'} ({loss}); no parameter was "
+                "changed. Run fit without compile=True under detect_anomaly to see which op made it."
+            )
         correct = self._correct(Z, rows) if self.truth is not None else 0
         opt = self.optimizer
         if self.packed:

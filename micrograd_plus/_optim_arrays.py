@@ -63,7 +63,7 @@ def _sgd(opt: Any, x: Any, g: Any, state: dict[str, Any]) -> Any:
     if wd != 0.0:
         g = g + wd * x
     if mu == 0.0:
-        return x - lr * g
+        return x - lr * g  # (fit writes it into its parameter array)
     buf = state["momentum_buffer"]
     buf = g.copy() if buf is None else mu * buf + (1.0 - opt.dampening) * g
     state["momentum_buffer"] = buf

@@ -20,8 +20,10 @@ kind of operands become ONE array op over a ``(B, k)`` block (k neurons at once)
 neurons of a layer, whose fused ``dot`` nodes read the same input slots with weights
 that are parameters, become one matrix product ``Z = Y W^T + b`` (the lecture's
 ``z^ℓ = W^ℓ a^{ℓ-1} + b^ℓ``, recovered from the scalar neurons). That matrix form of
-``dot`` (dZ/dY = W, dZ/dW = Y, dZ/db = 1) and the row sum of the fused ``sum`` are the
-only derivatives written here; they are the fused ops' own rules, read as matrices.
+``dot`` (dZ/dY = W, dZ/dW = Y, dZ/db = 1), its row-by-row form (a ``dot`` whose w's and
+x's both vary per row, e.g. the Σ d² of ``mse``) and the row sum of the fused ``sum``
+are the only derivatives written here; they are the fused ops' own rules, read as
+matrices. Every other op runs through its table entry.
 
 What a tape cannot represent raises :class:`TraceError` at ``trace`` time: a branch on
 a Value's data (a comparison, ``bool()`` or ``float()`` of a ``Value`` inside ``f``), or
@@ -153,12 +155,12 @@ def trace(f: Callable[..., Any], example: Sequence[float]) -> Tape:
     inputs = [Value(x) for x in xs]
     state = engine._trace_state
     had = "active" in state.__dict__
-    was_active, was_recording = getattr(state, "active", False), engine._recording
-    state.active, engine._recording = True, True
+    was_active = getattr(state, "active", False)
+    state.active = True
     try:
-        result = f(*inputs)
+        with engine._recording_on():  # (a graph is recorded even inside no_grad)
+            result = f(*inputs)
     finally:
-        engine._recording = was_recording
         if had:
             state.active = was_active
         else:
@@ -238,7 +240,7 @@ class _Program:
         b, idx, kind = src
         batched = self.batched[b]
         if not batched and c.ndim == 2:
-            c = c.sum(axis=0)
+            c = _np.add.reduce(c, axis=0)
         if kind == "one" and c.shape[-1] != 1:
             c = c.sum(axis=-1, keepdims=True)
         g = self.G[b]
@@ -385,9 +387,17 @@ class _RowDot:
             x = x.reshape(*x.shape[:-1], k, n)
         return w, x
 
+    def _flat(self) -> bool:
+        """One member reading distinct columns: (B, n) blocks, no reshape needed."""
+        return self.k == 1 and self.wsrc[2] != "one" and self.xsrc[2] != "one"
+
     def forward(self, P: _Program) -> None:
-        w, x = self._operands(P)
-        y = (w * x).sum(axis=-1)
+        if self._flat():
+            w, x = _fetch(P.V, self.wsrc), _fetch(P.V, self.xsrc)
+            y = _np.add.reduce(w * x, axis=-1, keepdims=True)
+        else:
+            w, x = self._operands(P)
+            y = _np.add.reduce(w * x, axis=-1)
         if self.bsrc is not None:
             y = y + _fetch(P.V, self.bsrc)
         shape = P.shape(self.out)
@@ -396,6 +406,17 @@ class _RowDot:
     def backward(self, P: _Program, need: list[bool]) -> None:
         g = P.G[self.out]
         if g is None:
+            return
+        if self._flat():  # g is (B, 1) (or (1,)): it broadcasts against the (B, n) operands
+            w, x = _fetch(P.V, self.wsrc), _fetch(P.V, self.xsrc)
+            if self.same and need[self.wsrc[0]]:
+                P.add(self.wsrc, g * (x + w))
+            else:
+                for src, other in ((self.wsrc, x), (self.xsrc, w)):
+                    if need[src[0]]:
+                        P.add(src, g * other)
+            if self.bsrc is not None and need[self.bsrc[0]]:
+                P.add(self.bsrc, g * 1.0)
             return
         w, x = self._operands(P)
         g3 = g[..., None]
@@ -461,6 +482,9 @@ class _MatMul:
         self.label = f"matmul {self.k}x{self.n}" + (" + b" if bblock is not None else "")
         self.exclusive = False  # set by the tape: no other op reads these W and b
         self._wcache: tuple[Any, ...] = (None, None, None, None)
+        self._wtcache: tuple[Any, Any] = (None, None)
+        self._ycache: tuple[Any, Any] = (None, None)
+        self._bcache: tuple[Any, Any] = (None, None)
 
     def _w(self, v: Any) -> Any:
         """W as a (k, n) view of the 1-D block ``v`` (a copy only for a scattered layout)."""
@@ -489,14 +513,43 @@ class _MatMul:
 
     def _b(self, v: Any) -> Any:
         if self.bview is not None:
+            c = self._bcache
+            if c[0] is v:
+                return c[1]
             base, stride = self.bview
-            return v[base : base + stride * (self.k - 1) + 1 : stride]
+            b = v[base : base + stride * (self.k - 1) + 1 : stride]
+            self._bcache = (v, b)
+            return b
         return v[self.bidx]
+
+    def _wt(self, v: Any) -> Any:
+        """W transposed (cached with W's view)."""
+        c = self._wtcache
+        if c[0] is v:
+            return c[1]
+        wt = self._w(v).T
+        if self.wview is not None:
+            self._wtcache = (v, wt)
+        return wt
+
+    def _y(self, V: list[Any]) -> Any:
+        """The inputs Y (a view of their block, cached: fit's full batch is one array)."""
+        b, idx, _ = self.xsrc
+        v = V[b]
+        if idx is None:
+            return v
+        c = self._ycache
+        if c[0] is v:
+            return c[1]
+        y = v[..., idx]
+        if isinstance(idx, slice):
+            self._ycache = (v, y)
+        return y
 
     def forward(self, P: _Program) -> None:
         V = P.V
-        y = _fetch(V, self.xsrc)
-        z = y @ self._w(V[self.wblock]).T
+        y = self._y(V)
+        z = y @ self._wt(V[self.wblock])
         if self.bblock is not None:
             z += self._b(V[self.bblock])
         P.V[self.out] = z
@@ -515,15 +568,15 @@ class _MatMul:
                 G = P.G[self.wblock] = np.zeros(P.shape(self.wblock))
             if self.exclusive and self.wview is not None and self.wview[1] == self.n:
                 # no other op reads these weights: their gradient is still 0, write it in place
-                np.matmul(g.T, _fetch(V, self.xsrc), out=self._w(G))
+                np.matmul(g.T, self._y(V), out=self._w(G))
                 if self.bblock is not None and need[self.bblock] and self.bview is not None:
                     base, stride = self.bview
-                    np.sum(g, axis=0, out=G[base : base + stride * (self.k - 1) + 1 : stride])
+                    np.add.reduce(g, axis=0, out=G[base : base + stride * (self.k - 1) + 1 : stride])
                     return
             else:
-                self._add_dw(np, G, g.T @ _fetch(V, self.xsrc))
+                self._add_dw(np, G, g.T @ self._y(V))
         if self.bblock is not None and need[self.bblock]:
-            self._add_db(np, P, g.sum(axis=0))
+            self._add_db(np, P, np.add.reduce(g, axis=0))
 
     def _add_dw(self, np: Any, G: Any, dw: Any) -> None:
         if self.wview is not None:
@@ -675,6 +728,17 @@ class Tape:
         self._loc, self._batched, self._width, self._instrs = loc, batched, width, instrs
         self._const_array = np.asarray(self.constants, dtype=float)
         self._out_srcs = [(loc[s][0], loc[s][1]) for s in self.output_slots]
+        self._out_block: dict[int, int] = {}
+        for first in range(len(self._out_srcs)):
+            srcs = self._out_srcs[first:]
+            b0 = srcs[0][0]
+            if (
+                len(srcs) > 1
+                and batched[b0]
+                and all(b == b0 for b, _ in srcs)
+                and [c for _, c in srcs] == list(range(width[b0]))
+            ):
+                self._out_block[first] = b0
         self._set_need()
 
     def _set_need(self, inputs: bool = False) -> None:
@@ -944,15 +1008,10 @@ class Tape:
         """The outputs ``first:`` as a (B,) array (one output) or (B, n) (a view when they
         are one block, in order)."""
         np = _np
+        block = self._out_block.get(first)
+        if block is not None:  # the outputs are one block, in order
+            return P.V[block]
         srcs = self._out_srcs[first:]
-        b0 = srcs[0][0]
-        if (
-            len(srcs) > 1
-            and P.batched[b0]
-            and all(b == b0 for b, _ in srcs)
-            and [c for _, c in srcs] == list(range(P.width[b0]))
-        ):
-            return P.V[b0]
         cols = []
         for b, c in srcs:
             v = P.V[b]
@@ -1004,6 +1063,9 @@ class Tape:
         if type(scale) is float and len(srcs) == 1:
             b, c = srcs[0]
             G = P.G[b]
+            if G is None and P.batched[b] and P.width[b] == 1:  # the usual loss output
+                P.G[b] = np.full((P.B, 1), scale)
+                return
             if G is None:
                 G = P.G[b] = np.zeros(P.shape(b))
             if P.batched[b]:

@@ -516,3 +516,36 @@ def test_demo_compile_moons_matches_eager(tmp_path, capsys):
         out = capsys.readouterr().out
         finals.append(out.split("final:")[1].splitlines()[0])
     assert finals[0] == finals[1]
+
+
+def test_trace_inside_no_grad_still_records():
+    w = Value(2.0)
+    with mp.no_grad():
+        tape = mp.trace(lambda x: x * w, [1.0])
+        assert tape.parameters == [w]
+        assert_close(tape([[3.0]]), [6.0])
+
+
+def test_fit_compiled_optimizer_over_some_parameters_only():
+    X, y, _ = _data()
+    results = []
+    for compile in (False, True):
+        model = nn.MLP(3, [4, 3], rng=2)
+        opt = optim.Adam(model.layers[-1].parameters(), lr=0.01)  # the first layer stays fixed
+        history = fit(
+            model, X, y, "cross_entropy", opt, 3, batch_size=12, progress=False, l2=1e-2, compile=compile
+        )
+        results.append(
+            ([p.data for p in model.parameters()] + [p.grad for p in model.parameters()], history.loss)
+        )
+    assert_close(results[1][0], results[0][0], rtol=1e-9)
+    assert_close(results[1][1], results[0][1], rtol=1e-9)
+
+
+def test_fit_compiled_under_detect_anomaly_raises_on_nan():
+    model = nn.MLP(1, [1], rng=0)
+    model.parameters()[0].data = 1e100
+    before = [p.data for p in model.parameters()]
+    with mp.detect_anomaly(), pytest.raises(FloatingPointError, match="compiled"):
+        fit(model, [[1.0], [1e200]], [0.5, 0.1], "mse", "sgd", 1, lr=0.1, progress=False, compile=True)
+    assert [p.data for p in model.parameters()] == before
