@@ -345,3 +345,33 @@ def test_an_op_without_a_torch_form_names_itself():
         del TORCH_OPS["cube_for_torch_test"]
     assert type(torch_op(ops.leaky_relu_op(0.2))).__name__ == "LeakyReLU"
     assert torch_op(ops.leaky_relu_op(0.2)).negative_slope == 0.2
+
+
+def test_from_torch_into_a_micrograd_style_model():
+    random.seed(7)
+    micro = compat_nn.MLP(3, [4, 2])
+    module = to_torch(micro)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.mul_(-0.5)
+    from_torch(module, micro)
+    X = batch(3)
+    assert_close(module(torch.tensor(X, dtype=torch.float64)), outputs(micro, X))
+    with pytest.raises(ValueError, match="weight shape"):
+        from_torch(to_torch(nn.MLP(3, [5, 2], rng=0)), micro)
+
+
+def test_nothing_else_imports_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, micrograd_plus as mp\n"
+        "from micrograd_plus import compat, compile, data, engine, gradcheck, losses, nn, ops, optim\n"
+        "from micrograd_plus import train, viz\n"
+        "m = nn.MLP(2, [3, 1], rng=0)\n"
+        "mp.trace(lambda *x: m(list(x)), [0.1, 0.2])\n"
+        "assert 'torch' not in sys.modules, sorted(k for k in sys.modules if k.startswith('torch'))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
