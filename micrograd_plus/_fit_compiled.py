@@ -29,6 +29,7 @@ after them. Any other optimizer is stepped through ``.grad`` / ``step()`` as usu
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from . import _optim_arrays
@@ -119,7 +120,8 @@ class CompiledSteps:
         self.opt_idx = np.asarray([position[id(p)] for p in opt_params], dtype=np.intp)
         # every entry is the optimizer's: its state is kept in our order (permuted once)
         self.opt_all = len(opt_params) == len(params)
-        self.others = [i for i in range(len(params)) if i not in set(self.opt_idx.tolist())]
+        mine = set(self.opt_idx.tolist())
+        self.others = [i for i in range(len(params)) if i not in mine]
         self.grad = np.zeros(len(params))
         self.resume()
 
@@ -129,6 +131,8 @@ class CompiledSteps:
         """Read the parameters (and the optimizer's state) that user code may have changed."""
         np = self.np
         self.theta = np.fromiter((p.data for p in self.params), dtype=float, count=len(self.params))
+        self.tp = self.theta if self.n_tape == len(self.params) else self.theta[: self.n_tape]
+        self.gbuf = np.zeros(self.n_tape)
         self.state = None
         if self.packed:
             state = _optim_arrays.load_state(np, self.optimizer)
@@ -174,17 +178,17 @@ class CompiledSteps:
             theta = self.theta = np.fromiter(
                 (p.data for p in self.params), dtype=float, count=len(self.params)
             )
-        tp = theta[: self.n_tape]
+        tp = self.tp if self.packed else theta[: self.n_tape]
         P = tape._forward(X, tp)
         if self.mode == "combined":
             b, c = tape._out_srcs[0]
             loss = float(P.V[b][:, c].sum()) / B
             Z = tape._outputs(P, first=1).reshape(B, self.k)
-            gp = tape._backward(P, 1.0 / B, first=True)
+            gp = tape._backward(P, 1.0 / B, first=True, out=self.gbuf)
         else:
             Z = tape._outputs(P).reshape(B, self.k)
             loss, dZ = self._head(np, Z, batch, rows)
-            gp = tape._backward(P, dZ)
+            gp = tape._backward(P, dZ, out=self.gbuf)
         if self.n_tape == len(self.params):
             g = gp
         else:
@@ -194,13 +198,13 @@ class CompiledSteps:
             w = theta[self.l2_idx]
             loss += float(w @ w) * self.l2 if self.l2 != 1.0 else float(w @ w)
             g[self.l2_idx] += (2.0 * self.l2) * w
-        if not np.isfinite(loss):
+        if not math.isfinite(loss):
             tape._check_domain(P, Z)
         correct = self._correct(Z, rows) if self.truth is not None else 0
         opt = self.optimizer
         if self.packed:
-            if self.opt_all:
-                self.theta = _optim_arrays.step(np, opt, theta, g, self.state)
+            if self.opt_all:  # (in place: the tape's views of theta stay valid)
+                np.copyto(self.theta, _optim_arrays.step(np, opt, theta, g, self.state))
             else:
                 idx = self.opt_idx
                 self.theta[idx] = _optim_arrays.step(np, opt, theta[idx], g[idx], self.state)

@@ -204,6 +204,15 @@ def _source(np: Any, block: int, cols: list[int], width: int) -> tuple[int, Any,
     return block, idx, "uniq" if len(set(cols)) == k else "dup"
 
 
+def _same_source(a: tuple[int, Any, str], b: tuple[int, Any, str]) -> bool:
+    (ab, ai, ak), (bb, bi, bk) = a, b
+    if ab != bb or ak != bk:
+        return False
+    if ai is None or bi is None or isinstance(ai, slice) or isinstance(bi, slice):
+        return ai == bi
+    return bool(_np.array_equal(ai, bi))
+
+
 def _fetch(V: list[Any], src: tuple[int, Any, str]) -> Any:
     b, idx, _ = src
     v = V[b]
@@ -213,11 +222,12 @@ def _fetch(V: list[Any], src: tuple[int, Any, str]) -> Any:
 class _Program:
     """Shapes and gradients of the blocks of one call, shared by the instructions."""
 
-    __slots__ = ("B", "G", "V", "batched", "width")
+    __slots__ = ("A", "B", "G", "V", "batched", "width")
 
     def __init__(self, V: list[Any], batched: list[bool], width: list[int], B: int) -> None:
         self.V, self.batched, self.width, self.B = V, batched, width, B
         self.G: list[Any] = [None] * len(V)
+        self.A: list[Any] = [None] * len(V)  # an op's operands, fetched by forward, for backward
 
     def shape(self, b: int) -> tuple[int, ...]:
         return (self.B, self.width[b]) if self.batched[b] else (self.width[b],)
@@ -248,32 +258,57 @@ class _Program:
 class _Elementwise:
     """k scalar ops of one spec as one array op: the spec's own rules on (B, k) blocks."""
 
-    def __init__(self, spec: OpSpec, srcs: list[tuple[int, Any, str]], out: int, members: list[int]) -> None:
+    def __init__(
+        self,
+        spec: OpSpec,
+        srcs: list[tuple[int, Any, str]],
+        out: int,
+        members: list[int],
+        scalars: list[int | None] | None = None,
+    ) -> None:
         self.spec, self.srcs, self.out, self.members = spec, srcs, out, members
+        self._forward, self._local_grads = spec.forward, spec.local_grads
+        # an operand that is one number for the whole batch (a constant, a parameter) is
+        # handed to the rules as a Python float: cheaper than a 1-element array
+        scalars = scalars or [None] * len(srcs)
+        self._fetch = [(b, idx, c) for (b, idx, _), c in zip(srcs, scalars)]
 
     @property
     def label(self) -> str:
         return self.spec.label
 
     def forward(self, P: _Program) -> None:
-        np = _np
-        args = [_fetch(P.V, s) for s in self.srcs]
-        y = self.spec.forward(*args)
-        shape = P.shape(self.out)
+        V = P.V
+        args = [
+            (V[b] if idx is None else V[b][..., idx]) if c is None else float(V[b][c])
+            for b, idx, c in self._fetch
+        ]
+        y = self._forward(*args)
+        out = self.out
+        shape = (P.B, P.width[out]) if P.batched[out] else (P.width[out],)
         if getattr(y, "shape", None) != shape:
-            y = np.broadcast_to(np.asarray(y, dtype=float), shape)
-        P.V[self.out] = y
+            y = _np.broadcast_to(_np.asarray(y, dtype=float), shape)
+        V[out] = y
+        P.A[out] = args
 
     def backward(self, P: _Program, need: list[bool]) -> None:
         g = P.G[self.out]
         if g is None:
             return
         V = P.V
-        args = [_fetch(V, s) for s in self.srcs]
-        local = self.spec.local_grads(*args, V[self.out])
+        args = P.A[self.out]
+        if args is None:
+            args = [_fetch(V, s) for s in self.srcs]
+        local = self._local_grads(*args, V[self.out])
+        last = None
         for src, d in zip(self.srcs, local):
             if need[src[0]]:
-                P.add(src, g * d)
+                if last is None and type(d) is float and d == 1.0:
+                    last = src  # (an add: g itself is handed on, once, after every other use)
+                else:
+                    P.add(src, g * d)
+        if last is not None:
+            P.add(last, g)
 
 
 class _Sum:
@@ -333,6 +368,7 @@ class _RowDot:
             members,
         )
         self.label = f"rowdot {k}x{n}" + (" + b" if bsrc is not None else "")
+        self.same = _same_source(wsrc, xsrc)  # dot(v, v): the w's and the x's are one source
 
     def _operands(self, P: _Program) -> tuple[Any, Any]:
         k, n = self.k, self.n
@@ -364,12 +400,19 @@ class _RowDot:
         w, x = self._operands(P)
         g3 = g[..., None]
         kn = self.k * self.n
+        if self.same and need[self.wsrc[0]]:  # Σ x_i²: both uses at once
+            c = g3 * (x + w)
+            P.add(self.wsrc, c.reshape(*c.shape[:-2], kn))
+        else:
+            self._both(P, need, g3, w, x, kn)
+        if self.bsrc is not None and need[self.bsrc[0]]:
+            P.add(self.bsrc, g * 1.0)
+
+    def _both(self, P: _Program, need: list[bool], g3: Any, w: Any, x: Any, kn: int) -> None:
         for src, other in ((self.wsrc, x), (self.xsrc, w)):
             if need[src[0]]:
                 c = g3 * other
                 P.add(src, c.reshape(*c.shape[:-2], kn))
-        if self.bsrc is not None and need[self.bsrc[0]]:
-            P.add(self.bsrc, g * 1.0)
 
 
 def _strided(np: Any, idx: Any) -> tuple[int, int] | None:
@@ -417,11 +460,23 @@ class _MatMul:
             self.buniq = len(set(bidx.tolist())) == bidx.size
         self.label = f"matmul {self.k}x{self.n}" + (" + b" if bblock is not None else "")
         self.exclusive = False  # set by the tape: no other op reads these W and b
+        self._wcache: tuple[Any, ...] = (None, None, None, None)
 
     def _w(self, v: Any) -> Any:
         """W as a (k, n) view of the 1-D block ``v`` (a copy only for a scattered layout)."""
         if self.wview is None:
             return v[self.widx]
+        # fit keeps its parameter and gradient arrays across steps: remember both views
+        c = self._wcache
+        if c[0] is v:
+            return c[1]
+        if c[2] is v:
+            return c[3]
+        w = self._wview(v)
+        self._wcache = (v, w, c[0], c[1])
+        return w
+
+    def _wview(self, v: Any) -> Any:
         base, stride = self.wview
         k, n = self.k, self.n
         end = base + k * stride
@@ -607,7 +662,7 @@ class Tape:
                 is_batched = any(batched[loc[a][0]] for k in members for a in self.ops[k][1])
                 batched.append(is_batched)
                 width.append(len(members))
-                instrs.append(self._instruction(np, key, members, loc, width, out))
+                instrs.append(self._instruction(np, key, members, loc, width, out, batched))
                 for j, k in enumerate(members):
                     loc[self.ops[k][2]] = (out, j)
         reads: dict[int, int] = {}  # parameter column -> how many array ops read it
@@ -725,6 +780,7 @@ class Tape:
         loc: dict[int, tuple[int, int]],
         width: list[int],
         out: int,
+        batched: list[bool],
     ) -> Any:
         ops = self.ops
         if key[0] == "mm":
@@ -740,7 +796,7 @@ class Tape:
                     bblock = bblocks.pop()
                     bidx = np.asarray([loc[s][1] for s in bslots], dtype=np.intp)
                 else:  # biases from two blocks: not worth a special case
-                    return self._generic(np, members, loc, width, out)
+                    return self._generic(np, members, loc, width, out, batched)
             return _MatMul(wblock, widx, xsrc, bblock, bidx, out, members)
         if key[0] == "rowdot":
             _, n, bias, wblock, xblock, bb = key
@@ -757,18 +813,28 @@ class Tape:
             _, _, block = key
             cols = [[loc[a][1] for a in ops[k][1]] for k in members]
             return _Sum(block, cols, out, width[block], members)
-        return self._generic(np, members, loc, width, out)
+        return self._generic(np, members, loc, width, out, batched)
 
     def _generic(
-        self, np: Any, members: list[int], loc: dict[int, tuple[int, int]], width: list[int], out: int
+        self,
+        np: Any,
+        members: list[int],
+        loc: dict[int, tuple[int, int]],
+        width: list[int],
+        out: int,
+        batched: list[bool],
     ) -> _Elementwise:
         spec = self.ops[members[0]][0]
         srcs = []
+        scalars: list[int | None] = []
         for i in range(spec.arity):
             cols = [loc[self.ops[k][1][i]] for k in members]
             (block,) = {b for b, _ in cols}
-            srcs.append(_source(np, block, [c for _, c in cols], width[block]))
-        return _Elementwise(spec, srcs, out, members)
+            src = _source(np, block, [c for _, c in cols], width[block])
+            srcs.append(src)
+            one = len({c for _, c in cols}) == 1
+            scalars.append(cols[0][1] if one and not batched[block] and batched[out] else None)
+        return _Elementwise(spec, srcs, out, members, scalars)
 
     # ---- checking the program once, on the example ------------------------------------
 
@@ -960,10 +1026,15 @@ class Tape:
             else:
                 P.G[b][c] += s * P.B if np.ndim(s) == 0 else np.sum(s)
 
-    def _backward(self, P: _Program, scale: Any, first: bool = False) -> Any:
-        """Back-propagate dL/d(outputs) = scale; the parameters' gradients (block order)."""
+    def _backward(self, P: _Program, scale: Any, first: bool = False, out: Any = None) -> Any:
+        """Back-propagate dL/d(outputs) = scale; the parameters' gradients (block order),
+        in ``out`` if given (an array of the right size, overwritten)."""
         np = _np
-        P.G[_PARAMS] = np.zeros(len(self.parameters))
+        if out is None:
+            out = np.zeros(len(self.parameters))
+        else:
+            out.fill(0.0)
+        P.G[_PARAMS] = out
         self._seed(P, scale, first)
         need = self._need
         for ins in reversed(self._instrs):

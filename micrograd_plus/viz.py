@@ -37,7 +37,7 @@ from functools import cache
 from typing import Any
 
 from . import ops
-from .engine import Value, topological_order
+from .engine import Value, _chain_rule, topological_order
 from .netviz import draw_network, network_to_dot  # noqa: F401 (re-exported: the neuron-level picture)
 from .ops import OpSpec
 from .plots import (
@@ -165,34 +165,32 @@ def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[BackwardStep]
 
 
 def _steps(root: Value, seed: float) -> Iterator[BackwardStep]:
-    grads: dict[Value, float] = {root: seed}
-    order = list(reversed(topological_order(root)))
-    position = {node: i for i, node in enumerate(order, start=1)}
+    # The engine's own chain-rule loop, with a hook at each node (it puts every .grad
+    # back afterwards): the steps are exactly what backward() computes.
+    order = topological_order(root)
+    position = {node: i for i, node in enumerate(reversed(order), start=1)}
 
     def name(node: Value) -> str:
         return node.label or f"#{position[node]}"
 
-    for index, node in enumerate(order, start=1):
-        upstream = grads.get(node, 0.0)
+    steps: list[BackwardStep] = []
+
+    def record(node: Value, upstream: Any, local: tuple[Any, ...], contributions: tuple[Any, ...]) -> None:
         parents = node.parents
-        if not parents:
-            yield BackwardStep(index, node, upstream, (), (), (), names=(name(node),))
-            continue
-        local = node.spec.local_grads(*[p.data for p in parents], node.data)  # type: ignore[union-attr]
-        contributions = []
-        for parent, d in zip(parents, local):
-            c = upstream * d  # the same float operations as Value.backward()
-            grads[parent] = grads.get(parent, 0.0) + c
-            contributions.append(c)
-        yield BackwardStep(
-            index,
-            node,
-            upstream,
-            parents,
-            tuple(float(d) for d in local),
-            tuple(contributions),
-            names=(name(node), *map(name, parents)),
+        steps.append(
+            BackwardStep(
+                len(steps) + 1,
+                node,
+                upstream,
+                parents,
+                tuple(float(d) for d in local),
+                tuple(contributions),
+                names=(name(node), *map(name, parents)),
+            )
         )
+
+    _chain_rule(root, seed, accumulate=False, hook=record)
+    return iter(steps)
 
 
 # --------------------------------------------------------------------------------------

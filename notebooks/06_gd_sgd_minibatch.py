@@ -333,7 +333,8 @@ plt.show()
 # $1 - \alpha L = 0$) and then converges at the pace of the flat one. $\alpha = 1.9/L$ oscillates:
 # along the steep direction $\boldsymbol\theta(k)$ jumps to the other side of the minimum at every
 # step and that error shrinks only by a factor $|1 - 1.9| = 0.9$; the larger step still helps
-# the flat directions, so on this problem it ends lower than $1/L$. At $\alpha = 2.05/L$ the
+# the flat directions, so on this problem it has caught up with $1/L$ after 40 steps. At
+# $\alpha = 2.05/L$ the
 # oscillation grows by $1.05$ per step: the gap first dips (the flat directions still improve)
 # and then GD diverges. For a network we do not know $L$, so the learning rate is tuned by
 # trying a few values on a log scale.

@@ -237,11 +237,11 @@ loss_one = 0.5 * (y_one - a_one) ** 2
 loss_one.label = "L"
 loss_one.backward()
 
-delta = (a_one.data - y_one) * a_one.data * (1 - a_one.data)  # BP1 by hand
-print(f"BP1  δ = (a − y) a (1 − a) = {delta:+.8f}    z.grad = {z_one.grad:+.8f}")
-print(f"BP3  ∂L/∂b = δ             = {delta:+.8f}    b.grad = {neuron.b.grad:+.8f}")
+delta_one = (a_one.data - y_one) * a_one.data * (1 - a_one.data)  # BP1 by hand
+print(f"BP1  δ = (a − y) a (1 − a) = {delta_one:+.8f}    z.grad = {z_one.grad:+.8f}")
+print(f"BP3  ∂L/∂b = δ             = {delta_one:+.8f}    b.grad = {neuron.b.grad:+.8f}")
 for k, (w, x) in enumerate(zip(neuron.w, x_one), start=1):
-    print(f"BP4  ∂L/∂w{k} = x{k} δ          = {x.data * delta:+.8f}   w{k}.grad = {w.grad:+.8f}")
+    print(f"BP4  ∂L/∂w{k} = x{k} δ          = {x.data * delta_one:+.8f}   w{k}.grad = {w.grad:+.8f}")
 
 # %%
 viz.draw_dot(loss_one, module=neuron)
@@ -367,16 +367,26 @@ print("BP3 and BP4 agree with every weight and bias gradient backward() computed
 # `viz.draw_dot(..., module=mlp)` draws the same graph with one box per layer and, inside, one
 # box per neuron: its weights and bias (yellow), the fused node `Σ w·x + b` that computes
 # $z^\ell_j$ (its grad is $\delta^\ell_j$), and the $\sigma$ node with $a^\ell_j$. The inputs are blue, the
-# loss red. Each layer's $\sigma$ outputs feed every neuron of the next layer: those edges are the
-# entries of $W^{\ell+1}$, and backward they carry $(W^{\ell+1})^\top\boldsymbol\delta^{\ell+1}$.
-# `compact=True`
-# writes each op inside the box of its result, and the size limit keeps the picture within a
-# page (open it in a new tab to zoom in).
+# loss red; `compact=True` writes each op inside the box of its result. The library numbers the
+# boxes from 0, so "layer 0" is $\ell = 1$. The whole graph first, scaled to fit the page (open
+# the picture in a new tab to zoom in): each layer's $\sigma$ outputs feed every neuron of the
+# next layer, and those edges are the entries of $W^{\ell+1}$.
 
 # %%
-graph = viz.draw_dot(loss_mlp, module=mlp, compact=True)
-graph.graph_attr["size"] = "11,9"  # inches: graphviz scales a larger drawing down
-display(graph)
+overview = viz.draw_dot(loss_mlp, module=mlp, compact=True)
+overview.graph_attr["size"] = "12,9"  # inches: graphviz scales a larger drawing down
+display(overview)
+
+# %% [markdown]
+# A close-up of the output end, with `max_nodes=12` (the nodes nearest the loss; the rest is
+# collapsed into one summary node). Read BP1–BP4 off it: the $\sigma$ node's grad is
+# $\partial\mathcal{L}/\partial a^3 = a^3 - y$; the `Σ w·x + b` node's grad is $\delta^3$, that times
+# $\sigma'(z^3)$ (BP1); the bias has the same grad (BP3); each weight's grad is $\delta^3$ times the
+# activation on its edge (BP4); and the two $\sigma$ nodes of $\ell = 2$ receive their weight times
+# $\delta^3$, which is $(W^3)^\top\boldsymbol\delta^3$ before the $\odot\,\sigma'(\mathbf{z}^2)$ of BP2.
+
+# %%
+viz.draw_dot(loss_mlp, module=mlp, compact=True, max_nodes=12)
 
 # %% [markdown]
 # **Exercise 2.** Suppose the output layer had no activation ($a^3 = z^3$, a linear output as in

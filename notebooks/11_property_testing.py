@@ -33,7 +33,8 @@
 # This notebook uses them on a function of our own, on an op of our own registered in
 # `micrograd_plus.ops`, and on models. Every test runs with a small `max_examples` so the
 # notebook stays fast, `derandomize=True` so it draws the same examples at every run, and
-# `database=None` so hypothesis writes no files next to the notebook.
+# `database=None` so it keeps no database of failing examples (hypothesis may still leave a
+# small cache in a `.hypothesis/` folder, which carries its own `.gitignore`).
 
 # %%
 import math
