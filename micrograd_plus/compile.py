@@ -153,12 +153,12 @@ def trace(f: Callable[..., Any], example: Sequence[float]) -> Tape:
     inputs = [Value(x) for x in xs]
     state = engine._trace_state
     had = "active" in state.__dict__
-    was_active, was_recording = getattr(state, "active", False), engine._recording
-    state.active, engine._recording = True, True
+    was_active = getattr(state, "active", False)
+    state.active = True
     try:
-        result = f(*inputs)
+        with engine._recording_on():  # (a graph is recorded even inside no_grad)
+            result = f(*inputs)
     finally:
-        engine._recording = was_recording
         if had:
             state.active = was_active
         else:

@@ -214,13 +214,14 @@ class Value(_EV):
 
     # ---- backprop ------------------------------------------------------------------------
 
-    def backward(self, gradient: float = 1.0) -> None:
+    def backward(self, gradient: float = 1.0, retain_graph: Any = None) -> None:
         """micrograd's backward: ``self.grad = 1``, then every node's ``_backward()``.
 
         Nodes are visited in reverse topological order; every node but the root
         accumulates. When every node's rule is in the op table and no inner node holds
         a gradient yet (the usual case: a fresh graph), this is exactly the engine's
-        backward, and it runs the engine's loop.
+        backward, and it runs the engine's loop. (``gradient`` seeds the root instead
+        of 1; ``retain_graph`` is ignored, as by the engine.)
         """
         order = topological_order(self)
         self.grad = 0.0  # micrograd sets the root's gradient, it does not add to it
