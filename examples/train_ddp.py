@@ -27,6 +27,7 @@ saved as ``OUT/model.json``, so the result can be checked (see tests/test_ddp.py
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import shutil
 import socket
@@ -120,7 +121,7 @@ def train_ddp(
     # (seconds each). CUDA cannot be forked, and other systems spawn by default.
     start_method = "fork" if backend == "gloo" and sys.platform == "linux" else "spawn"
     if start_method == "fork":
-        import torch._dynamo  # (DDP's constructor imports it: once here, not in every worker)
+        importlib.import_module("torch._dynamo")  # DDP's constructor imports it: once, not per worker
     mp.start_processes(
         worker,
         args=(world_size, f"tcp://127.0.0.1:{free_port()}", backend, model, steps, lr, n_samples, str(out)),

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 try:
@@ -38,7 +39,6 @@ from . import nn, ops
 from .compat import nn as compat_nn
 
 __all__ = [
-    "TORCH_OPS",
     "Swish",
     "TapeModule",
     "from_torch",
@@ -282,94 +282,33 @@ def _torch_layers(module: torch.nn.Module) -> list[tuple[str, Any, Any]]:
 # --------------------------------------------------------------------------------------
 
 
-def _dot(spec: ops.OpSpec) -> Callable[..., torch.Tensor]:
-    n = dict(spec.params)["n"]
-    bias = spec.arity == 2 * n + 1
-
-    def dot(*v: torch.Tensor) -> torch.Tensor:  # w_1 x_1 + ... + w_n x_n (+ b)
-        y = v[0] * v[n]
-        for i in range(1, n):
-            y = y + v[i] * v[n + i]
-        return y + v[2 * n] if bias else y
-
-    return dot
+_F = torch.nn.functional
 
 
-def _sum(spec: ops.OpSpec) -> Callable[..., torch.Tensor]:
-    def total(*v: torch.Tensor) -> torch.Tensor:
-        y = v[0]
-        for x in v[1:]:
-            y = y + x
-        return y
-
-    return total
-
-
-def _pow(spec: ops.OpSpec) -> Callable[..., torch.Tensor]:
-    if spec.arity == 2:
-        return torch.pow
-    exponent = dict(spec.params)["exponent"]  # x ** c
-    return lambda x: torch.pow(x, exponent)
-
-
-def _prelu(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    # NOTE: not F.prelu, whose weight must be a 1-D parameter: here w may be any tensor
-    # (a batch of slopes too). Both branches are finite, so the gradients are exact.
-    return torch.where(x > 0, x, w * x)
-
-
-def _elementwise(f: Callable[..., torch.Tensor]) -> Callable[[ops.OpSpec], Callable[..., torch.Tensor]]:
-    return lambda spec: f
-
-
-TORCH_OPS: dict[str, Callable[[ops.OpSpec], Callable[..., torch.Tensor]]] = {
-    "+": _elementwise(torch.add),
-    "-": _elementwise(torch.sub),
-    "*": _elementwise(torch.mul),
-    "/": _elementwise(torch.div),
-    "neg": _elementwise(torch.neg),
-    "**": _pow,
-    "exp": _elementwise(torch.exp),
-    "log": _elementwise(torch.log),
-    "sqrt": _elementwise(torch.sqrt),
-    "abs": _elementwise(torch.abs),
-    "sin": _elementwise(torch.sin),
-    "cos": _elementwise(torch.cos),
-    "erf": _elementwise(torch.special.erf),
-    "erfc": _elementwise(torch.special.erfc),
-    "prelu": _elementwise(_prelu),
-    "dot": _dot,
-    "sum": _sum,
-}
-"""Op name -> ``factory(spec) -> f(*tensors)``, the torch form of every op that is not a
-one-operand activation (those come from the activation registry, see :func:`torch_op`).
-Add an entry to give a user-registered op a torch form.
-
-(The op table's own rules cannot run on tensors: ``ops``' math namespace dispatches to
-``math``, NumPy and ``Value``, not to torch. So the torch forms live here, by op name, and
-torch's autograd supplies their derivatives; the tests check both against the table.)
-"""
-
-
+@lru_cache(maxsize=1024)
 def torch_op(spec: ops.OpSpec) -> Callable[..., torch.Tensor]:
-    """The torch function of one op-table entry, applied to tensors elementwise.
+    """``spec.torch``, the op table's PyTorch form of the op, as a function of tensors.
 
-    One-operand activations are the registry's torch modules with the op's own
-    parameters (``leaky_relu(0.2)`` -> ``LeakyReLU(negative_slope=0.2)``); everything
-    else is looked up by name in :data:`TORCH_OPS`. An op with neither raises
+    The expression is the table's own (``"F.leaky_relu(x, negative_slope)"``), read with
+    the names the table documents: ``torch``, ``F``, the operands (``v``: all of them,
+    ``x``/``a`` the first, ``b`` the second, and ``spec.operands`` by name) and
+    ``spec.params`` by name. It is written for one sample (0-d tensors);
+    :class:`TapeModule` batches it with ``torch.vmap``. An op without one raises
     ``TypeError`` naming it.
     """
-    factory = TORCH_OPS.get(spec.name)
-    if factory is not None:
-        return factory(spec)
-    if spec.name in ops.ACTIVATIONS and spec.arity == 1:
-        module = torch_activation(spec.name, **dict(spec.params))
-        if module is not None:
-            return module
-    raise TypeError(
-        f"Tape.to_torch: op {spec.label!r} has no torch form. Add one to "
-        "micrograd_plus.torch_bridge.TORCH_OPS (name -> factory(spec) -> function of tensors)."
-    )
+    if not spec.torch:
+        raise TypeError(
+            f"Tape.to_torch: op {spec.label!r} has no PyTorch form. Give its OpSpec a torch= "
+            "expression (see micrograd_plus.ops.OpSpec)."
+        )
+    lines = ["def op(*v):", "    x = a = v[0]"]
+    if spec.arity > 1:
+        lines.append("    b = v[1]")
+    lines += [f"    {name} = v[{i}]" for i, name in enumerate(spec.operands)]
+    lines.append(f"    return {spec.torch}")
+    scope: dict[str, Any] = {"torch": torch, "F": _F, **dict(spec.params)}
+    exec("\n".join(lines), scope)  # the table's own text, compiled once per op
+    return scope["op"]
 
 
 class TapeModule(torch.nn.Module):
@@ -377,12 +316,13 @@ class TapeModule(torch.nn.Module):
 
     ``module(X)`` evaluates the graph on every row of the tensor ``X`` of shape
     ``(B, n_inputs)``: shape ``(B,)`` for one output, ``(B, n_outputs)`` otherwise (as
-    ``tape(X)``). Each scalar op of the graph becomes one elementwise torch op over the
-    batch, so the module runs on any device and dtype (``module.to("cuda")``) and torch's
-    autograd differentiates it. ``theta`` is a ``torch.nn.Parameter`` holding the tape's
-    parameters in ``tape.parameters`` order (their ``.data`` when the module was made);
-    the tape's constants are the buffer ``constants``. :meth:`write_back` copies
-    ``theta`` into the parameters' ``.data``.
+    ``tape(X)``). Each scalar op of the graph is its op-table entry's PyTorch form
+    (``spec.torch``, see :func:`torch_op`), evaluated for one sample and batched over the
+    rows by ``torch.vmap``; so the module runs on any device and dtype
+    (``module.to("cuda")``) and torch's autograd differentiates it. ``theta`` is a
+    ``torch.nn.Parameter`` holding the tape's parameters in ``tape.parameters`` order
+    (their ``.data`` when the module was made); the tape's constants are the buffer
+    ``constants``. :meth:`write_back` copies ``theta`` into the parameters' ``.data``.
     """
 
     theta: torch.nn.Parameter
@@ -406,12 +346,15 @@ class TapeModule(torch.nn.Module):
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         if X.ndim != 2 or X.shape[1] != self.n_inputs:
             raise ValueError(f"TapeModule: X must have shape (B, {self.n_inputs}), got {tuple(X.shape)}.")
-        slots: list[torch.Tensor] = [*X.unbind(1), *self.theta.unbind(0), *self.constants.unbind(0)]
+        y = torch.vmap(self._sample, in_dims=(0, None, None))(X, self.theta, self.constants)
+        return y[:, 0] if self.n_outputs == 1 else y
+
+    def _sample(self, x: torch.Tensor, theta: torch.Tensor, constants: torch.Tensor) -> torch.Tensor:
+        """The graph on one sample: every slot a 0-d tensor, each op the table's torch form."""
+        slots: list[torch.Tensor] = [*x.unbind(0), *theta.unbind(0), *constants.unbind(0)]
         for f, args in self._program:
             slots.append(f(*[slots[a] for a in args]))
-        batch = X.shape[0]
-        outs = [v.expand(batch) if v.ndim == 0 else v for v in (slots[s] for s in self._outputs)]
-        return outs[0] if len(outs) == 1 else torch.stack(outs, dim=1)
+        return torch.stack([slots[s] for s in self._outputs])
 
     def write_back(self) -> None:
         """Copy ``theta`` into the ``.data`` of the tape's parameters (e.g. after training)."""

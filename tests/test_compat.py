@@ -357,3 +357,15 @@ def test_zero_grad():
     m.zero_grad()
     assert all(p.grad == 0.0 for p in m.parameters())
     assert cnn.Module().parameters() == []
+
+
+def test_compat_graphs_trace_into_tapes():
+    np = pytest.importorskip("numpy")
+    import micrograd_plus as mp
+
+    random.seed(1337)
+    model = cnn.MLP(2, [4, 4, 1])
+    tape = mp.trace(lambda *x: model(list(x)), [0.5, -0.2])
+    assert tape.parameters == model.parameters()
+    X = np.array([[0.5, -0.2], [1.0, 2.0], [-1.5, 0.25]])
+    assert tape(X).tolist() == pytest.approx([model(list(row)).data for row in X], rel=1e-12)

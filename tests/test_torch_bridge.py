@@ -219,7 +219,7 @@ from hypothesis import strategies as st  # noqa: E402
 import micrograd_plus as mp  # noqa: E402
 from micrograd_plus.engine import sum_values  # noqa: E402
 from micrograd_plus.testing import all_op_specs, expression_graphs, inputs_for  # noqa: E402
-from micrograd_plus.torch_bridge import TORCH_OPS, TapeModule, torch_op  # noqa: E402
+from micrograd_plus.torch_bridge import TapeModule, torch_op  # noqa: E402
 
 SPECS = all_op_specs()
 
@@ -328,20 +328,55 @@ def test_tape_module_devices_dtypes_and_write_back():
     assert "6 parameters" not in repr(module) and "17 parameters" in repr(module)
 
 
-def test_an_op_without_a_torch_form_names_itself():
+def test_the_torch_form_comes_from_the_op_table():
+    plain = ops.OpSpec(
+        name="cube_no_torch", arity=1, forward=lambda x: x**3, local_grads=lambda x, out: (3 * x * x,)
+    )
+    tape = mp.trace(lambda x: plain(x) + 1.0, [0.5])
+    with pytest.raises(TypeError, match=r"cube_no_torch.*torch= expression"):
+        tape.to_torch()
     cube = ops.OpSpec(
-        name="cube_for_torch_test", arity=1, forward=lambda x: x**3, local_grads=lambda x, out: (3 * x * x,)
+        name="cube_with_torch",
+        arity=1,
+        forward=lambda x: x**3,
+        local_grads=lambda x, out: (3 * x * x,),
+        torch="x ** 3",
     )
     tape = mp.trace(lambda x: cube(x) + 1.0, [0.5])
-    with pytest.raises(TypeError, match=r"cube_for_torch_test.*TORCH_OPS"):
-        tape.to_torch()
-    TORCH_OPS["cube_for_torch_test"] = lambda spec: lambda x: x**3
-    try:
-        module = tape.to_torch()
-        assert_close(
-            module(torch.tensor([[2.0]], dtype=torch.float64)), torch.tensor([9.0], dtype=torch.float64)
-        )
-    finally:
-        del TORCH_OPS["cube_for_torch_test"]
-    assert type(torch_op(ops.leaky_relu_op(0.2))).__name__ == "LeakyReLU"
-    assert torch_op(ops.leaky_relu_op(0.2)).negative_slope == 0.2
+    module = tape.to_torch()
+    tx = torch.tensor([[2.0], [-1.0]], dtype=torch.float64, requires_grad=True)
+    out = module(tx)
+    out.sum().backward()
+    assert out.tolist() == [9.0, 0.0] and tx.grad[:, 0].tolist() == [12.0, 3.0]
+    slope = torch_op(ops.leaky_relu_op(0.2))  # the table's "F.leaky_relu(x, negative_slope)"
+    assert slope(torch.tensor(-1.0, dtype=torch.float64)).item() == pytest.approx(-0.2)
+
+
+def test_from_torch_into_a_micrograd_style_model():
+    random.seed(7)
+    micro = compat_nn.MLP(3, [4, 2])
+    module = to_torch(micro)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.mul_(-0.5)
+    from_torch(module, micro)
+    X = batch(3)
+    assert_close(module(torch.tensor(X, dtype=torch.float64)), outputs(micro, X))
+    with pytest.raises(ValueError, match="weight shape"):
+        from_torch(to_torch(nn.MLP(3, [5, 2], rng=0)), micro)
+
+
+def test_nothing_else_imports_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, micrograd_plus as mp\n"
+        "from micrograd_plus import compat, compile, data, engine, gradcheck, losses, nn, ops, optim\n"
+        "from micrograd_plus import train, viz\n"
+        "m = nn.MLP(2, [3, 1], rng=0)\n"
+        "mp.trace(lambda *x: m(list(x)), [0.1, 0.2])\n"
+        "assert 'torch' not in sys.modules, sorted(k for k in sys.modules if k.startswith('torch'))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr

@@ -93,20 +93,22 @@ def _pow_spec(exponent: int | float) -> ops.OpSpec:
 def _spec_named(op: str, arity: int) -> ops.OpSpec:
     """The table's op for a micrograd op name and operand count, else a MicrogradRule."""
     name = _OUR_NAMES.get(op, op)
-    if arity == 1 and op.startswith("**"):
-        try:
-            exponent: int | float = int(op[2:])
-        except ValueError:
-            try:
-                exponent = float(op[2:])
-            except ValueError:
-                exponent = None  # type: ignore[assignment]
-        if exponent is not None:
-            return _pow_spec(exponent)
+    exponent = _number(op[2:]) if arity == 1 and op.startswith("**") else None
+    if exponent is not None:  # '**2', '**-1', '**0.5': x ** c
+        return _pow_spec(exponent)
     spec = ops.OPS.get(name)
     if spec is not None and spec.arity == arity:
         return spec
     return _rule(name=op or "?", arity=arity, text=op)
+
+
+def _number(text: str) -> int | float | None:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return None
 
 
 def _set_operands(node: _EV, parents: tuple[_EV, ...]) -> None:
@@ -212,13 +214,14 @@ class Value(_EV):
 
     # ---- backprop ------------------------------------------------------------------------
 
-    def backward(self, gradient: float = 1.0) -> None:
+    def backward(self, gradient: float = 1.0, retain_graph: Any = None) -> None:
         """micrograd's backward: ``self.grad = 1``, then every node's ``_backward()``.
 
         Nodes are visited in reverse topological order; every node but the root
         accumulates. When every node's rule is in the op table and no inner node holds
         a gradient yet (the usual case: a fresh graph), this is exactly the engine's
-        backward, and it runs the engine's loop.
+        backward, and it runs the engine's loop. (``gradient`` seeds the root instead
+        of 1; ``retain_graph`` is ignored, as by the engine.)
         """
         order = topological_order(self)
         self.grad = 0.0  # micrograd sets the root's gradient, it does not add to it
