@@ -450,7 +450,7 @@ for name, gap in finals.items():
 # ## The same on a network
 #
 # None of this needs a convex problem to show. An `MLP(2, [8, 8, 1])` on the two moons (hinge loss),
-# trained three ways from the same initial weights for 12 epochs:
+# trained three ways from the same initial weights for 10 epochs:
 
 # %%
 Xm, ym = data.make_moons(n_samples=100, noise=0.1, seed=0)
@@ -458,7 +458,7 @@ runs = {}
 for name, size, lr in [("GD", None, 0.5), ("minibatch |B| = 10", 10, 0.2), ("SGD", 1, 0.02)]:
     net = nn.MLP(2, [8, 8, 1], activation="relu", rng=0)
     runs[name] = fit(
-        net, Xm, ym, "hinge", optim.SGD(net.parameters(), lr=lr), epochs=12, batch_size=size, progress=False
+        net, Xm, ym, "hinge", optim.SGD(net.parameters(), lr=lr), epochs=10, batch_size=size, progress=False
     )
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
