@@ -16,19 +16,40 @@ training accuracy in a few seconds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import importlib.util
+import itertools
 import math
+import os
+import secrets
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DATASETS = ("moons", "circles", "spirals", "blobs")
+from . import __version__
+
+DATASETS = ("moons", "circles", "spirals", "blobs", "digits")
+N_CLASSES = {"moons": 2, "circles": 2, "spirals": 3, "blobs": 3, "digits": 10}
+N_INPUTS = {"digits": 64}  # the 2-D datasets: 2
 LOSS_CHOICES = ("auto", "hinge", "bce_with_logits", "cross_entropy", "mse")
 DEFAULT_OUT = "micrograd_plus_demo"
+MAX_PARAMETERS = 200_000
+"""The largest model the demo builds (a scalar engine trains a few hundred thousand weights, not 1e8)."""
+MAX_SAMPLES = 100_000
+"""The largest dataset the demo makes."""
+
+
+class DivergedError(ValueError):
+    """Training produced a non-finite loss or parameter (usually: the learning rate is too large)."""
+
+    def __init__(self, epoch: int, loss: float) -> None:
+        super().__init__(f"training diverged at epoch {epoch} (loss {loss:g}); try a smaller --lr.")
+        self.epoch, self.loss = epoch, loss
 
 
 @dataclass(frozen=True)
@@ -54,6 +75,7 @@ class DemoConfig:
     epochs: int = 50
     l2: float = 1e-4
     seed: int = 0
+    compile: bool = False
 
 
 DEFAULTS = DemoConfig()
@@ -70,13 +92,16 @@ class DemoResult:
     loss: str
     history: Any  # the train.History, once trained
     accuracy: float  # of the final model on the training set (NaN before training)
+    X_test: list[list[float]] | None = None  # held-out samples (digits)
+    y_test: list[int] | None = None
+    test_accuracy: float = math.nan
 
 
 def make_dataset(config: DemoConfig) -> tuple[list[list[float]], list[int], int]:
     """``(X, y, n_classes)`` for ``config.dataset``."""
     from . import data
 
-    kwargs = {"n_samples": config.samples, "noise": config.noise, "seed": config.seed}
+    kwargs: dict[str, Any] = {"n_samples": config.samples, "noise": config.noise, "seed": config.seed}
     if config.dataset == "moons":
         return (*data.make_moons(**kwargs), 2)
     if config.dataset == "circles":
@@ -85,6 +110,8 @@ def make_dataset(config: DemoConfig) -> tuple[list[list[float]], list[int], int]
         return (*data.make_spirals(**kwargs, n_classes=3), 3)
     if config.dataset == "blobs":
         return (*data.make_blobs(**kwargs, centers=3), 3)
+    if config.dataset == "digits":  # real 8x8 images (scikit-learn); --samples/--noise unused
+        return (*data.load_digits(seed=config.seed), 10)
     raise ValueError(f"unknown dataset {config.dataset!r}; choose one of {', '.join(DATASETS)}.")
 
 
@@ -108,7 +135,12 @@ def build_demo(config: DemoConfig = DEFAULTS) -> DemoResult:
             "use cross_entropy or mse."
         )
     n_out = 1 if binary else n_classes  # mse: one output per class, one-hot targets
-    model = MLP(2, [*config.hidden, n_out], activation=config.activation, rng=config.seed)
+    model = MLP(len(X[0]), [*config.hidden, n_out], activation=config.activation, rng=config.seed)
+    if config.dataset == "digits":  # a fifth of the images held out
+        n_test = len(X) // 5
+        return DemoResult(
+            config, model, X[n_test:], y[n_test:], loss, None, math.nan, X_test=X[:n_test], y_test=y[:n_test]
+        )
     return DemoResult(config, model, X, y, loss, history=None, accuracy=math.nan)
 
 
@@ -121,19 +153,36 @@ def train_demo(
 
     result = build_demo(config) if built is None else built
     optimizer = make_optimizer(config.optimizer, result.model.parameters(), lr=config.lr)
-    result.history = fit(
-        result.model,
-        result.X,
-        result.y,
-        result.loss,
-        optimizer,
-        config.epochs,
-        config.batch_size,
-        seed=config.seed,
-        l2=config.l2,
-        progress=progress,
-    )
+    params = result.model.parameters()
+    finished = [0]  # the last epoch that ended
+
+    def diverged(epoch: int, history: Any) -> bool:  # stop at the first non-finite epoch
+        finished[0] = epoch
+        return not math.isfinite(history.loss[-1]) or not all(math.isfinite(p.data) for p in params)
+
+    try:
+        result.history = fit(
+            result.model,
+            result.X,
+            result.y,
+            result.loss,
+            optimizer,
+            config.epochs,
+            config.batch_size,
+            seed=config.seed,
+            l2=config.l2,
+            progress=progress,
+            callback=diverged,
+            compile=config.compile,
+        )
+    except ArithmeticError:  # e.g. exp overflowing once the weights have blown up
+        raise DivergedError(finished[0] + 1, math.nan) from None
+    history = result.history
+    if history.loss and diverged(history.epoch[-1], history):
+        raise DivergedError(history.epoch[-1], history.loss[-1])
     result.accuracy = accuracy(result.model, result.X, result.y, loss=result.loss)
+    if result.X_test is not None and result.y_test is not None:
+        result.test_accuracy = accuracy(result.model, result.X_test, result.y_test, loss=result.loss)
     return result
 
 
@@ -144,7 +193,8 @@ def train_demo(
 
 def write_neuron_graph(result: DemoResult, out: Path) -> list[Path]:
     """``neuron.dot`` (and ``neuron.svg`` if ``dot`` exists): the first neuron of the first
-    hidden layer on the first sample, z = w·x + b, a = σ(z), with ∂a/∂node as each grad."""
+    layer on the first sample, z = w·x + b, a = σ(z), with ∂a/∂node as each grad. The
+    title names that neuron's own activation (a model without hidden layers is linear)."""
     from .engine import Value
     from .viz import to_dot
 
@@ -156,21 +206,46 @@ def write_neuron_graph(result: DemoResult, out: Path) -> list[Path]:
     if a.op != "dot" and a.parents:  # the fused pre-activation node feeding σ
         a.parents[0].label = "z"
     a.backward()
-    activation = result.config.activation
+    activation = neuron.activation
+    formula = "w·x + b" if activation == "linear" else f"{activation}(w·x + b)"
     source = to_dot(
         a,
         params=neuron.parameters(),
-        title=f"one neuron: a = {activation}(w·x + b) on the first sample; grad = ∂a/∂node",
+        title=f"one neuron: a = {formula} on the first sample; grad = ∂a/∂node",
     )
     result.model.zero_grad()  # leave the trained model as training left it
     paths = [out / "neuron.dot"]
-    paths[0].write_text(source, encoding="utf-8")
-    if shutil.which("dot"):
+    _write_file(paths[0], source.encode("utf-8"))
+    if has_dot():
         import graphviz
 
+        svg = graphviz.Source(source).pipe(format="svg")
         paths.append(out / "neuron.svg")
-        paths[1].write_bytes(graphviz.Source(source).pipe(format="svg"))
+        _write_file(paths[1], svg)
     return paths
+
+
+def has_dot() -> bool:
+    """Whether graphviz's ``dot`` program is on the PATH (needed for neuron.svg)."""
+    return shutil.which("dot") is not None
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    from .nn import _write_atomically
+
+    _write_atomically(os.fspath(path), data)
+
+
+@contextlib.contextmanager
+def _atomic_target(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` (same suffix) that replaces ``path`` on success."""
+    tmp = path.with_name(f".{path.stem}.{secrets.token_hex(6)}.tmp{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def write_plots(result: DemoResult, out: Path) -> list[Path]:
@@ -179,12 +254,19 @@ def write_plots(result: DemoResult, out: Path) -> list[Path]:
 
     matplotlib.use("Agg")  # files only: never open a window
 
+    import matplotlib.pyplot as plt
+
     from .viz import plot_decision_boundary, plot_history
 
     boundary, curve = out / "decision_boundary.png", out / "loss_curve.png"
-    plot_decision_boundary(result.model, result.X, result.y, path=boundary)
-    plot_history(result.history, path=curve)
-    return [boundary, curve]
+    written = []
+    if len(result.X[0]) == 2:  # a decision boundary needs 2-D inputs
+        with _atomic_target(boundary) as tmp:
+            plt.close(plot_decision_boundary(result.model, result.X, result.y, path=tmp))
+        written.append(boundary)
+    with _atomic_target(curve) as tmp:
+        plt.close(plot_history(result.history, path=tmp))
+    return [*written, curve]
 
 
 # --------------------------------------------------------------------------------------
@@ -262,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser(
         "demo",
@@ -304,6 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=d.seed, help="seed for data, weights and shuffling")
     demo.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), help="output folder")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.add_argument(
+        "--compile",
+        action="store_true",
+        help="trace the model once and train on NumPy arrays (fit(compile=True); needs NumPy)",
+    )
     return parser
 
 
@@ -323,7 +411,42 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    return run_demo(args)
+    try:
+        return run_demo(args)
+    except KeyboardInterrupt:
+        # every file is written atomically, so an interrupt leaves no half-written file
+        print("\ninterrupted (Ctrl-C): stopped; files already written are complete.", file=sys.stderr)
+        return 130
+
+
+def model_size(config: DemoConfig, n_classes: int, loss: str) -> int:
+    """The number of parameters the demo's MLP would have (computed, not built)."""
+    n_out = 1 if loss in ("hinge", "bce_with_logits") else n_classes
+    sizes = [N_INPUTS.get(config.dataset, 2), *config.hidden, n_out]
+    total = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+    if config.activation == "prelu":
+        total += sum(config.hidden)
+    return total
+
+
+def check_output_folder(out: Path) -> None:
+    """Create ``out`` and prove it is writable, before any training (raises OSError)."""
+    out.mkdir(parents=True, exist_ok=True)
+    probe = out / f".micrograd_plus_write_test_{secrets.token_hex(4)}"
+    probe.write_bytes(b"")
+    probe.unlink()
+
+
+def _check_sizes(config: DemoConfig) -> None:
+    if config.samples > MAX_SAMPLES:
+        raise ValueError(f"--samples {config.samples} is too many for the demo (at most {MAX_SAMPLES:,}).")
+    n_classes = N_CLASSES.get(config.dataset, 3)
+    size = model_size(config, n_classes, resolve_loss(config, n_classes))
+    if size > MAX_PARAMETERS:
+        raise ValueError(
+            f"--hidden {','.join(map(str, config.hidden))} would build {size:,} parameters; the demo "
+            f"allows at most {MAX_PARAMETERS:,} (every weight is a Python object). Try --hidden 16,16."
+        )
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -332,41 +455,75 @@ def run_demo(args: argparse.Namespace) -> int:
     out: Path = args.out
     batch = "full batch" if config.batch_size is None else f"batch size {config.batch_size}"
     try:
+        _check_sizes(config)
         built = build_demo(config)
-        print(
-            f"data:      {config.dataset}, {config.samples} points, noise {config.noise:g}, "
-            f"seed {config.seed}"
-        )
+        if built.X_test is not None:
+            print(
+                f"data:      {config.dataset}, {len(built.X)} training + {len(built.X_test)} held-out "
+                f"images, seed {config.seed}"
+            )
+        else:
+            print(
+                f"data:      {config.dataset}, {config.samples} points, noise {config.noise:g}, "
+                f"seed {config.seed}"
+            )
         print(f"model:     {built.model!r}")
         print(
             f"training:  {config.epochs} epochs, {config.optimizer} lr={config.lr:g}, {batch}, "
-            f"{built.loss} loss + {config.l2:g}·L2",
+            f"{built.loss} loss + {config.l2:g}·L2" + (", compiled" if config.compile else ""),
             flush=True,
         )
-        out.mkdir(parents=True, exist_ok=True)
-        start = time.perf_counter()
-        result = train_demo(config, progress=not args.no_progress, built=built)
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, ImportError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    created = not out.exists()
+    try:
+        check_output_folder(out)
     except OSError as err:
-        print(f"error: cannot create the output folder {out}: {err}", file=sys.stderr)
+        reason = err.strerror or str(err)
+        print(f"error: cannot create the output folder {out} or write to it: {reason}", file=sys.stderr)
+        return 1
+    try:
+        start = time.perf_counter()
+        result = train_demo(config, progress=not args.no_progress, built=built)
+    except (ValueError, TypeError, ImportError, KeyboardInterrupt) as err:
+        if created:  # leave no empty folder behind
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        if isinstance(err, KeyboardInterrupt):
+            raise
+        print(f"error: {err}", file=sys.stderr)
         return 1
     print(f"trained:   in {time.perf_counter() - start:.1f} s")
     n = len(result.y)
     correct = round(result.accuracy * n)
     final = result.history.loss[-1]
     print(f"final:     loss {final:.4f}, training accuracy {result.accuracy:.1%} ({correct}/{n})")
+    if result.y_test is not None:
+        n_test = len(result.y_test)
+        print(
+            f"held out:  accuracy {result.test_accuracy:.1%} "
+            f"({round(result.test_accuracy * n_test)}/{n_test})"
+        )
 
     written: list[Path] = []
-    if importlib.util.find_spec("matplotlib") is None:
-        print("matplotlib is not installed: skipping the PNGs (pip install 'micrograd-plus[plot]').")
-    else:
-        written += write_plots(result, out)
-    written += write_neuron_graph(result, out)
-    model_path = out / "model.json"
-    result.model.save(model_path)
-    written.append(model_path)
+    try:
+        if importlib.util.find_spec("matplotlib") is None:
+            print("matplotlib is not installed: skipping the PNGs (pip install 'micrograd-plus[plot]').")
+        else:
+            written += write_plots(result, out)
+        written += write_neuron_graph(result, out)
+        if not has_dot():
+            print(
+                "graphviz's dot program is not installed: wrote neuron.dot but skipped the picture "
+                "neuron.svg (install graphviz, e.g. apt install graphviz / brew install graphviz)."
+            )
+        model_path = out / "model.json"
+        result.model.save(model_path)
+        written.append(model_path)
+    except OSError as err:
+        print(f"error: cannot write to {out}: {err.strerror or err}", file=sys.stderr)
+        return 1
     print(f"wrote to {out.resolve()}:")
     for path in written:
         print(f"  {path.name}")

@@ -188,26 +188,30 @@ def binary_cross_entropy(probs: Any, targets: Any) -> Value:
 
 
 def bce_with_logits(logits: Any, targets: Any) -> Value:
-    r"""Binary cross-entropy of logits x (probabilities σ(x)), numerically stable.
+    r"""Binary cross-entropy of logits x (probabilities σ(x)), exact for every logit.
 
-        ℓ_i = max(x_i, 0) - x_i y_i + ln(1 + e^{-|x_i|})
-            = y_i softplus(-x_i) + (1 - y_i) softplus(x_i),      L = (1/n) Σ_i ℓ_i
+        ℓ_i = y_i softplus(-x_i) + (1 - y_i) softplus(x_i)
+            = max(x_i, 0) - x_i y_i + ln(1 + e^{-|x_i|}),      L = (1/n) Σ_i ℓ_i
 
-    and dL/dx_i = (σ(x_i) - y_i) / n. We build the second form: ``softplus`` is a
-    stable primitive (it never exponentiates a large number), and unlike the max/|x|
-    form it has PyTorch's gradient σ(0) - y at x = 0 too. Same as
+    and dL/dx_i = (σ(x_i) - y_i) / n. We build the second form as
+
+        ℓ_i = (1/2 - y_i) x_i + |x_i| / 2 + softplus(-|x_i|)
+
+    (max(x, 0) = (x + |x|)/2): ``softplus`` only ever sees -|x| <= 0, where it is
+    ln(1 + e^{-|x|}) to the last bit (never its linear cut-off above 20), and nothing
+    exponentiates a large number. So logit -20.5 with target 1 gives
+    20.500000001250154, and logit 40 with target 1 gives 4.25e-18, not 0. At x = 0 the
+    gradient is PyTorch's σ(0) - y = 1/2 - y, because |x|'(0) = 0. (Everywhere the
+    gradient is σ(x) - y to within 2^-54: far in the tail, where σ(x) - y is below that,
+    it rounds to 0.) Same as
     ``torch.nn.functional.binary_cross_entropy_with_logits(reduction="mean")``.
     """
     x, y = _pairs("bce_with_logits", logits, targets, "logits", "targets")
     terms = []
     for xi, yi in zip(x, y):
         xi = _lift(xi)
-        if not isinstance(yi, Value) and yi == 1.0:
-            terms.append((-xi).softplus())
-        elif not isinstance(yi, Value) and yi == 0.0:
-            terms.append(xi.softplus())
-        else:
-            terms.append(dot([(-xi).softplus(), xi.softplus()], [yi, 1.0 - yi]))
+        ax = xi.abs()
+        terms.append(dot([xi, ax, (-ax).softplus()], [0.5 - yi, 0.5, 1.0]))
     return _mean(terms)
 
 
@@ -252,6 +256,7 @@ def _class_index(i: int, t: Any, n_classes: int) -> int:
             "cross_entropy: targets must be class indices (int), "
             f"got {type(t).__name__} {t!r:.40} at index {i}."
         )
+    t = int(t)
     if not 0 <= t < n_classes:
         raise ClassIndexError(
             f"cross_entropy: target {t} at index {i} is out of range for {n_classes} classes "

@@ -22,43 +22,48 @@ import math
 import numbers
 import os
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import secrets
+import stat
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
+from . import ops
 from .engine import Value, dot
 
-__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron", "init_bound"]
+__all__ = [  # noqa: F822 (ACTIVATIONS comes from __getattr__)
+    "ACTIVATIONS",
+    "INITS",
+    "MLP",
+    "Layer",
+    "LoadKeyError",
+    "LoadTypeError",
+    "Module",
+    "Neuron",
+    "init_bound",
+]
 
 FORMAT = "micrograd_plus.state"
 """The tag written into every saved file (``"format"`` key)."""
 FORMAT_VERSION = 1
 """Version of the saved-file layout (``"version"`` key)."""
-
-# Each activation is applied with the matching Value method; None means the identity.
-_ACTIVATION_FUNCS: dict[str, Callable[..., Value] | None] = {
-    "linear": None,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "elu": Value.elu,
-    "celu": Value.celu,
-    "gelu": Value.gelu,
-    "silu": Value.silu,
-    "swish": Value.swish,
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "softplus": Value.softplus,
-    "prelu": Value.prelu,
-}
-ACTIVATIONS: tuple[str, ...] = tuple(_ACTIVATION_FUNCS)
-"""The activation names a ``Neuron``/``Layer``/``MLP`` accepts (``None`` = ``"linear"``)."""
+MAX_FILE_BYTES = 256 * 1024 * 1024
+"""The largest file :meth:`Module.load` reads (about 5 million parameters); larger is refused."""
+_MAX_INT_DIGITS = 20  # a saved file holds floats and a small version number, never a 401-digit int
 
 INITS: tuple[str, ...] = ("auto", "uniform", "xavier", "kaiming")
 """The weight initialisation schemes (see :class:`Neuron`)."""
 
-_KAIMING = {"relu", "leaky_relu", "elu", "celu", "gelu", "silu", "swish", "prelu", "softplus"}
-PRELU_INIT = 0.25
+PRELU_INIT = ops.PRELU_INIT
 """Initial PReLU slope, as ``torch.nn.PReLU``."""
-_NEGATIVE_SLOPE = {"leaky_relu": 0.01, "prelu": PRELU_INIT}  # a in He et al.'s gain 2/(1+a²)
+
+
+def __getattr__(name: str) -> Any:
+    # ACTIVATIONS is read from the registry at each use, so a registered activation
+    # shows up here (and in the CLI's choices) with no edit.
+    if name == "ACTIVATIONS":
+        return tuple(ops.ACTIVATIONS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 M = TypeVar("M", bound="Module")
 
@@ -82,11 +87,11 @@ def _check_activation(owner: str, activation: Any) -> str:
     if not isinstance(activation, str):
         raise TypeError(
             f"{owner}: activation must be a name (str) or None, got {type(activation).__name__}. "
-            f"Valid names: {', '.join(ACTIVATIONS)}."
+            f"Valid names: {', '.join(ops.ACTIVATIONS)}."
         )
-    if activation not in _ACTIVATION_FUNCS:
+    if activation not in ops.ACTIVATIONS:
         raise ValueError(
-            f"{owner}: unknown activation {activation!r}. Valid names: {', '.join(ACTIVATIONS)} "
+            f"{owner}: unknown activation {activation!r}. Valid names: {', '.join(ops.ACTIVATIONS)} "
             "(or None for linear)."
         )
     return activation
@@ -121,13 +126,14 @@ def init_bound(init: str, activation: str, fan_in: int, fan_out: int) -> float:
     - ``"auto"``: kaiming for relu/leaky_relu/elu/celu/gelu/silu/swish/prelu/softplus,
       xavier for tanh/sigmoid/linear.
     """
+    act = ops.ACTIVATIONS[activation]
     if init == "auto":
-        init = "kaiming" if activation in _KAIMING else "xavier"
+        init = act.init
     if init == "uniform":
         return 1.0
     if init == "xavier":
         return math.sqrt(6.0 / (fan_in + fan_out))
-    a = _NEGATIVE_SLOPE.get(activation, 0.0)
+    a = act.gain_slope
     return math.sqrt(6.0 / ((1.0 + a * a) * fan_in))
 
 
@@ -218,8 +224,14 @@ class Module:
         """How many scalar parameters the model has."""
         return len(self.named_parameters())
 
-    def zero_grad(self) -> None:
-        """Set ``.grad = 0.0`` on every parameter (gradients accumulate otherwise)."""
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Set ``.grad = 0.0`` on every parameter (gradients accumulate otherwise).
+
+        ``set_to_none`` is accepted for PyTorch habits, but a ``Value``'s gradient is
+        always a float, so both settings leave 0.0 (see the README's "Coming from
+        PyTorch"); anything but a bool raises ``TypeError``.
+        """
+        _check_set_to_none(type(self).__name__, set_to_none)
         for p in self.parameters():
             p.grad = 0.0
 
@@ -273,7 +285,10 @@ class Module:
 
         The file holds ``{"format": "micrograd_plus.state", "version": 1,
         "architecture": repr(model), "config": {...}, "state": {name: float}}``. NaN/inf
-        parameters raise ``ValueError`` before the file is opened.
+        parameters raise ``ValueError`` before anything is written. The write is atomic:
+        the text goes to a temporary file in the same folder, which then replaces
+        ``path`` (``os.replace``), so ``path`` is either the old file or the complete new
+        one, never half written (a full disk or a crash leaves the old file intact).
         """
         state = self.state_dict()
         bad = [name for name, v in state.items() if not math.isfinite(v)]
@@ -286,24 +301,30 @@ class Module:
             "config": self.config(),
             "state": state,
         }
-        text = json.dumps(document, indent=1, allow_nan=False, ensure_ascii=False)
-        with open(os.fspath(path), "w", encoding="utf-8") as f:  # opened only once the text is ready
-            f.write(text + "\n")
+        text = json.dumps(document, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
+        _write_atomically(os.fspath(path), text.encode("utf-8"))
 
-    def load(self: M, path: str | os.PathLike[str]) -> M:
+    def load(self: M, path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES) -> M:
         """Load parameters saved by :meth:`save` into this model; returns the model.
 
-        Only JSON is read, so loading can never run code. A file that is not valid JSON
-        or lacks the format tag, version or state raises ``ValueError``; missing,
-        unexpected or non-numeric entries raise like :meth:`load_state_dict`. On any
-        error the model is unchanged.
+        Only JSON is read, so loading can never run code, and only from a regular file
+        of at most ``max_bytes`` bytes (a FIFO, a device such as ``/dev/zero`` or a
+        folder is refused before it is read). Any malformed file -- not JSON, nested too
+        deeply, an absurd integer, no format tag, a wrong ``version`` (which must be the
+        int 1), no state, missing, unexpected or non-numeric entries -- raises a
+        ``ValueError`` naming the file and what was wrong (for wrong entries it is also
+        the ``KeyError``/``TypeError`` that :meth:`load_state_dict` raises). On any error
+        the model is unchanged. A missing file raises ``FileNotFoundError``.
         """
         target = os.fspath(path)
-        with open(target, "rb") as f:
-            raw = f.read()
+        raw = _read_regular_file(target, max_bytes)
         try:
-            document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-        except ValueError as err:
+            document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_int=_parse_int)
+        except RecursionError:
+            raise ValueError(
+                f"load: {target!r} is nested too deeply to be a micrograd_plus model file."
+            ) from None
+        except ValueError as err:  # also UnicodeDecodeError
             raise ValueError(f"load: {target!r} is not a valid micrograd_plus JSON file: {err}") from None
         if not isinstance(document, dict):
             raise ValueError(
@@ -312,18 +333,25 @@ class Module:
         if document.get("format") != FORMAT:
             raise ValueError(
                 f"load: {target!r} is not a micrograd_plus model file "
-                f"(format tag {document.get('format')!r}, expected {FORMAT!r})."
+                f"(format tag {document.get('format')!r:.60}, expected {FORMAT!r})."
             )
         version = document.get("version")
-        if version != FORMAT_VERSION:
+        if type(version) is not int or version != FORMAT_VERSION:
             raise ValueError(
-                f"load: {target!r} has format version {version!r}; this micrograd_plus reads "
-                f"version {FORMAT_VERSION}."
+                f"load: {target!r} has format version {version!r:.60}; this micrograd_plus reads "
+                f"version {FORMAT_VERSION} (an integer)."
             )
         state = document.get("state")
         if not isinstance(state, dict):
             raise ValueError(f"load: {target!r} has no 'state' object of parameter values.")
-        self.load_state_dict(state)
+        try:
+            self.load_state_dict(state)
+        except KeyError as err:
+            raise LoadKeyError(f"load: {target!r}: {err.args[0] if err.args else err}") from None
+        except TypeError as err:
+            raise LoadTypeError(f"load: {target!r}: {err}") from None
+        except ValueError as err:
+            raise ValueError(f"load: {target!r}: {err}") from None
         return self
 
     def config(self) -> dict[str, Any]:
@@ -331,8 +359,85 @@ class Module:
         return {"type": type(self).__name__}
 
 
+class LoadKeyError(ValueError, KeyError):
+    """A saved file whose names do not match the model (a ``ValueError`` and a ``KeyError``)."""
+
+    __str__ = BaseException.__str__  # the message, not KeyError's repr of it
+
+
+class LoadTypeError(ValueError, TypeError):
+    """A saved file with a non-numeric entry (a ``ValueError`` and a ``TypeError``)."""
+
+
+def _check_set_to_none(owner: str, set_to_none: Any) -> None:
+    """``set_to_none`` must be a bool; either way the gradients become 0.0 (never None)."""
+    if not isinstance(set_to_none, bool):
+        raise TypeError(f"{owner}.zero_grad: set_to_none must be True or False, got {set_to_none!r:.40}.")
+
+
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a finite number")
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > _MAX_INT_DIGITS:
+        raise ValueError(f"an integer with {digits} digits is not a parameter value")
+    return int(text)
+
+
+def _read_regular_file(target: str, max_bytes: int) -> bytes:
+    """The bytes of ``target``, if it is a regular file of at most ``max_bytes`` bytes.
+
+    The file is opened non-blocking and checked with ``fstat`` before it is read, so a
+    FIFO cannot hang and ``/dev/zero`` cannot fill the memory.
+    """
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
+        raise TypeError(f"load: max_bytes must be an int >= 0, got {max_bytes!r:.40}.")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode):  # before open: a FIFO
+        raise ValueError(f"load: {target!r} is not a regular file (a folder, FIFO or device).")
+    fd = os.open(target, flags)
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"load: {target!r} is not a regular file (a folder, FIFO or device).")
+        if info.st_size > max_bytes:
+            raise ValueError(
+                f"load: {target!r} is {info.st_size} bytes, more than the {max_bytes} a model file "
+                "may have (pass max_bytes=... to load a larger one)."
+            )
+        raw = f.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise ValueError(f"load: {target!r} grew past {max_bytes} bytes while it was read.")
+    return raw
+
+
+def _write_atomically(target: str, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file in the same folder + ``os.replace``.
+
+    The temporary file is created with the usual permissions (0o666 minus the umask), or
+    those of the file it replaces, and is removed if anything fails.
+    """
+    folder = os.path.dirname(os.path.abspath(target))
+    tmp = os.path.join(folder, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
+        except FileNotFoundError:
+            pass
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _show(names: Sequence[str], limit: int = 8) -> str:
@@ -418,13 +523,14 @@ class Neuron(Module):
         r = init_bound(self.init, self.activation, self.nin, _fan_out)
         self.w = [Value(gen.uniform(-r, r), label=f"w.{k}") for k in range(self.nin)]
         self.b = Value(0.0, label="b") if bias else None
-        self.slope = Value(PRELU_INIT, label="slope") if self.activation == "prelu" else None
-        self._act = _ACTIVATION_FUNCS[self.activation]
+        act = ops.ACTIVATIONS[self.activation]
+        # a learnable activation (prelu): its first parameter is one Value per neuron
+        self.slope = Value(float(act.params[0][1]), label="slope") if act.learnable else None
+        self._act = act.bind() if act.method else None
 
     def __call__(self, x: Sequence[Any]) -> Value:
         """a = σ(w·x + b) for a list ``x`` of ``nin`` numbers or Values."""
-        _check_inputs("Neuron", self.nin, x)
-        return self._forward(x)
+        return self._forward(_as_inputs("Neuron", self.nin, x))
 
     def _forward(self, x: Sequence[Any]) -> Value:
         z = dot(self.w, x, self.b)  # z = w·x + b, one node
@@ -432,7 +538,7 @@ class Neuron(Module):
         if act is None:
             return z
         if self.slope is not None:
-            return z.prelu(self.slope)
+            return act(z, self.slope)
         return act(z)
 
     def config(self) -> dict[str, Any]:
@@ -547,8 +653,13 @@ class MLP(Module):
         ]
         _label_parameters(self)
 
-    def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
-        """The network's output a^L for a list ``x`` of ``nin`` numbers or Values."""
+    def __call__(self, x: Sequence[Any]) -> Any:
+        """The network's output a^L for a list ``x`` of ``nin`` numbers or Values.
+
+        A ``Value`` when the last layer has one output, else a ``list[Value]``. Typed
+        ``Any`` (as ``torch.nn.Module.__call__``): which one it is depends on the sizes
+        given at run time, so ``model(x).backward()`` and ``model(x)[0]`` both type-check.
+        """
         x = _as_inputs("MLP", self.nin, x)
         for layer in self.layers:
             x = [n._forward(x) for n in layer.neurons]

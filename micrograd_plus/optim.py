@@ -28,12 +28,15 @@ updates everything or nothing. Under :class:`micrograd_plus.detect_anomaly`, a N
 naming the parameter, before any parameter or optimizer state changes.
 
 Schedules change ``optimizer.lr`` once per epoch: ``scheduler.step()`` after the epoch.
+They are also importable under PyTorch's name, ``micrograd_plus.optim.lr_scheduler``.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import sys
+import types
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -51,6 +54,7 @@ __all__ = [
     "Optimizer",
     "RMSprop",
     "StepLR",
+    "lr_scheduler",
 ]
 
 
@@ -61,7 +65,12 @@ def _number(owner: str, name: str, x: Any) -> float:
     """``x`` as a finite float, or a TypeError / ValueError naming ``owner`` and ``name``."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{owner}: {name} must be a real number, got {type(x).__name__} {x!r:.60}.")
-    x = float(x)
+    try:
+        x = float(x)
+    except OverflowError:
+        raise ValueError(
+            f"{owner}: {name} must be a finite number, got an int too large for a float."
+        ) from None
     if not math.isfinite(x):
         raise ValueError(f"{owner}: {name} must be a finite number, got {x}.")
     return x
@@ -89,7 +98,7 @@ def _whole(owner: str, name: str, x: Any, at_least: int) -> int:
         raise TypeError(f"{owner}: {name} must be an int, got {type(x).__name__} {x!r:.60}.")
     if not (isinstance(x, numbers.Integral) or float(x).is_integer()) or x < at_least:
         raise ValueError(f"{owner}: {name} must be a whole number >= {at_least}, got {x!r}.")
-    return int(x)
+    return int(x) if isinstance(x, numbers.Integral) else int(float(x))
 
 
 def _collect_params(owner: str, params: Any) -> tuple[Value, ...]:
@@ -162,16 +171,36 @@ class Optimizer:
     def lr(self, value: float) -> None:
         self._lr = _at_least_zero(type(self).__name__, "lr", value)
 
-    def zero_grad(self) -> None:
-        """Set ``.grad = 0.0`` on every parameter of this optimizer (and nothing else)."""
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Set ``.grad = 0.0`` on every parameter of this optimizer (and nothing else).
+
+        ``set_to_none`` is accepted for PyTorch habits; a ``Value``'s gradient is always
+        a float, so both settings leave 0.0.
+        """
+        if not isinstance(set_to_none, bool):
+            raise TypeError(
+                f"{type(self).__name__}.zero_grad: set_to_none must be True or False, "
+                f"got {set_to_none!r:.40}."
+            )
         for p in self.params:
             p.grad = 0.0
 
     def step(self) -> None:
-        """One update θ(k) -> θ(k+1) from the gradients currently in ``.grad``."""
+        """One update θ(k) -> θ(k+1) from the gradients currently in ``.grad``.
+
+        A ``None`` gradient counts as 0.0 (a parameter the loss did not reach). If the
+        step fails (e.g. a gradient that is not a number), no parameter and no
+        optimizer state has changed.
+        """
         params = self.params
         data = [p.data for p in params]
-        grads = [p.grad for p in params]
+        grads = [0.0 if p.grad is None else p.grad for p in params]
+        for i, g in enumerate(grads):
+            if type(g) is not float and (isinstance(g, bool) or not isinstance(g, numbers.Real)):
+                raise TypeError(
+                    f"{type(self).__name__}.step(): {_name(i, params[i])} has gradient "
+                    f"{type(g).__name__} {g!r:.40}, not a number. No parameter was changed."
+                )
         check = is_anomaly_enabled()
         if check:
             self._check_finite(grads, "has gradient {bad}")
@@ -257,9 +286,11 @@ class SGD(Optimizer):
         self.momentum = _in_unit_interval("SGD", "momentum", momentum, hint=" (0.9 is the usual choice)")
         self.dampening = _in_unit_interval("SGD", "dampening", dampening, closed=True)
         self.weight_decay = _at_least_zero("SGD", "weight_decay", weight_decay)
-        if not isinstance(nesterov, (bool, int)):
-            raise TypeError(f"SGD: nesterov must be True or False, got {type(nesterov).__name__}.")
-        self.nesterov = bool(nesterov)
+        if not isinstance(nesterov, bool):
+            raise TypeError(
+                f"SGD: nesterov must be True or False, got {type(nesterov).__name__} {nesterov!r:.40}."
+            )
+        self.nesterov = nesterov
         if self.nesterov and self.momentum == 0.0:
             raise ValueError(f"SGD: nesterov=True needs momentum > 0 (got momentum={momentum}).")
         if self.nesterov and self.dampening != 0.0:
@@ -353,8 +384,13 @@ class Adam(Optimizer):
             else:
                 grads = [g + wd * x for x, g in zip(data, grads)]
         a1, a2 = 1.0 - beta1, 1.0 - beta2
-        # m + (1-β1)(g - m) is β1 m + (1-β1) g written as torch's lerp computes it.
-        exp_avg = [m + a1 * (g - m) for m, g in zip(self.exp_avg, grads)]
+        # β1 m + (1-β1) g computed as torch's lerp(m, g, w = 1-β1) does: m + w (g - m) for
+        # |w| < 0.5, else g - (g - m)(1 - w), so that β1 = 0 gives m = g exactly.
+        if a1 < 0.5:
+            exp_avg = [m + a1 * (g - m) for m, g in zip(self.exp_avg, grads)]
+        else:
+            b1 = 1.0 - a1
+            exp_avg = [g - (g - m) * b1 for m, g in zip(self.exp_avg, grads)]
         exp_avg_sq = [v * beta2 + a2 * g * g for v, g in zip(self.exp_avg_sq, grads)]
         new = []
         for x, m, v in zip(data, exp_avg, exp_avg_sq):
@@ -594,3 +630,25 @@ def _positive(owner: str, name: str, x: Any) -> float:
     if x <= 0.0:
         raise ValueError(f"{owner}: {name} must be > 0, got {x}.")
     return x
+
+
+# ---- torch.optim.lr_scheduler's spelling ---------------------------------------------------
+
+_SCHEDULERS = ("CosineAnnealingLR", "ExponentialLR", "InverseTimeLR", "LRScheduler", "StepLR")
+
+
+def _alias_module() -> types.ModuleType:
+    """``micrograd_plus.optim.lr_scheduler``: the schedules under PyTorch's module name.
+
+    The same classes as in this module (``optim.lr_scheduler.StepLR is optim.StepLR``),
+    so ``from micrograd_plus.optim.lr_scheduler import StepLR`` works as in PyTorch.
+    """
+    module = types.ModuleType(f"{__name__}.lr_scheduler", _alias_module.__doc__)
+    for name in _SCHEDULERS:
+        setattr(module, name, globals()[name])
+    module.__all__ = list(_SCHEDULERS)  # type: ignore[attr-defined]
+    sys.modules[module.__name__] = module  # NOTE: makes the dotted import find it
+    return module
+
+
+lr_scheduler = _alias_module()

@@ -2,10 +2,12 @@ r"""Plots that teach: decision boundaries, training curves, optimizer paths, act
 
 Needs matplotlib (``pip install 'micrograd-plus[plot]'``), imported only when a plot
 is made. Every function returns the matplotlib ``Figure`` (when given ``ax=``, the
-figure of that Axes) and saves it when given ``path=``. Nothing is shown: put the
-figure last in a notebook cell (or ``display(fig)``) to see it, or save it. Figures
-are detached from pyplot, so a notebook shows each once and a loop does not pile up
-open windows; without a display, matplotlib renders with Agg.
+figure of that Axes) and saves it when given ``path=``. They follow matplotlib's
+habits: a new figure belongs to pyplot, like ``plt.subplots()``, so ``plt.show()``
+after a call shows it in a script, and a notebook shows it once at the end of the
+cell, whether the figure is the cell's last expression, assigned (``fig = ...``) or
+drawn into your own ``ax=``. Close figures you no longer need (``plt.close(fig)``)
+when making many in a loop, as with any pyplot figure.
 
 The notation is the lecture's: parameters θ(k) at iteration k, learning rate α(k),
 momentum β, gradient g(k); the EMA s(t) = β s(t-1) + (1 - β) y(t).
@@ -20,10 +22,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import ops
 from .engine import Value, no_grad
 
 __all__ = [
-    "ACTIVATIONS",
+    "ACTIVATIONS",  # noqa: F822 (module __getattr__)
     "ema",
     "optimizer_path",
     "plot_activations",
@@ -33,22 +36,15 @@ __all__ = [
     "plot_optimizer_paths",
 ]
 
-ACTIVATIONS: tuple[str, ...] = (
-    "relu",
-    "leaky_relu",
-    "elu",
-    "celu",
-    "gelu",
-    "silu",
-    "swish",
-    "sigmoid",
-    "tanh",
-    "softplus",
-    "prelu",
-)
-"""The activations of the gallery, in its order (each a ``Value`` method)."""
 
-_PRELU_WEIGHT = 0.25  # PyTorch's initial PReLU slope
+def __getattr__(name: str) -> Any:
+    # ACTIVATIONS: the gallery's activations, read from ops.ACTIVATIONS at each use (a
+    # registered activation joins the gallery with no edit here).
+    if name == "ACTIVATIONS":
+        return tuple(n for n, act in ops.ACTIVATIONS.items() if act.method)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _DPI = 120
 
 
@@ -67,15 +63,67 @@ def _numpy() -> Any:
 
 
 def _new_figure(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
-    """(figure, axes): those of ``ax``, or a new figure detached from pyplot."""
+    """(figure, axes): those of ``ax``, or a new pyplot figure (as ``plt.subplots``)."""
     plt = _pyplot()
     if ax is not None:
         if not hasattr(ax, "figure") or not hasattr(ax, "plot"):
             raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}.")
+        _display_once(ax.figure)
         return ax.figure, ax
     fig = plt.figure(figsize=figsize)
-    plt.close(fig)  # NOTE: returned, not shown: Jupyter displays it once, loops leak nothing
+    _display_once(fig)
     return fig, fig.add_subplot()
+
+
+class _ShowOnce:
+    """A figure's ``_ipython_display_``: no second copy of a figure pyplot shows anyway.
+
+    In Jupyter the inline backend shows every pyplot figure of a cell when the cell
+    ends. A returned figure that is the cell's last expression would be shown a second
+    time by IPython's display hook; this skips exactly that copy (the figure is still
+    waiting to be drawn by the backend), and otherwise displays as usual (a figure from
+    an earlier cell, ``display(fig)``, another backend).
+    """
+
+    def __init__(self, fig: Any) -> None:
+        self.fig = fig
+
+    def __call__(self) -> None:
+        fig = self.fig
+        if _in_display_hook() and _pending_in_inline_backend(fig):
+            return  # the inline backend draws it when the cell ends
+        from IPython.display import display
+
+        hook = fig.__dict__.pop("_ipython_display_", None)
+        try:
+            display(fig)  # the usual rendering (PNG), without this hook
+        finally:
+            if hook is not None:
+                fig._ipython_display_ = hook
+
+
+def _display_once(fig: Any) -> None:
+    if not isinstance(fig.__dict__.get("_ipython_display_"), _ShowOnce):
+        fig._ipython_display_ = _ShowOnce(fig)
+
+
+def _in_display_hook() -> bool:
+    """True while IPython's display hook shows a cell's result (ipykernel sets ``msg``)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(getattr(shell, "displayhook", None), "msg", None) is not None
+
+
+def _pending_in_inline_backend(fig: Any) -> bool:
+    import sys
+
+    inline = sys.modules.get("matplotlib_inline.backend_inline")
+    if inline is None:
+        return False
+    return any(f is fig for f in getattr(inline.show, "_to_draw", ()))
 
 
 def _finish(fig: Any, path: str | Path | None) -> Any:
@@ -108,6 +156,7 @@ def plot_decision_boundary(
     threshold: float | None = None,
     padding: float = 0.5,
     title: str | None = None,
+    upsample: int = 4,
 ) -> Any:
     r"""The regions a 2-D classifier assigns to each class, with the data on top.
 
@@ -117,6 +166,14 @@ def plot_decision_boundary(
     a list of class scores: class = argmax. ``threshold=None`` picks 0.5 when every
     score lies in [0, 1] (probabilities, e.g. a sigmoid output) and 0 otherwise (raw
     scores, logits, hinge outputs).
+
+    The scores (not the classes) are interpolated linearly onto a grid ``upsample``
+    times finer, and each fine cell gets the class of its interpolated scores, drawn
+    with one flat colour per class (a discrete colormap). So a border between classes
+    0 and 2 is never drawn through a band of class 1, as contouring class numbers
+    would, and the edges do not follow the coarse grid's staircase. The boundaries are
+    drawn as black lines: score = threshold, or, with several classes, where the two
+    largest scores are equal.
     """
     rows = _rows(X, "X")
     labels = list(y)
@@ -124,6 +181,8 @@ def plot_decision_boundary(
         raise ValueError(f"X has {len(rows)} rows but y has {len(labels)} labels; they must match.")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution must be an int >= 2, got {resolution!r}.")
+    if isinstance(upsample, bool) or not isinstance(upsample, int) or upsample < 1:
+        raise ValueError(f"upsample must be an int >= 1, got {upsample!r}.")
     if threshold is not None:
         threshold = _check_number("threshold", threshold)
     np = _numpy()
@@ -137,32 +196,56 @@ def plot_decision_boundary(
     with no_grad():
         grid_out = [_scores(model(p)) for p in grid]
         data_out = [_scores(model(list(r))) for r in rows]
-    multiclass = len(grid_out[0]) > 1
+    n_scores = len(grid_out[0])
+    if any(len(s) != n_scores for s in grid_out) or any(len(s) != n_scores for s in data_out):
+        raise ValueError("the model returned a different number of scores for different points.")
+    multiclass = n_scores > 1
     classes = sorted(set(labels))
+    # scores[k] is the k-th score on the grid, shape (resolution, resolution): rows follow y
+    scores = np.array(grid_out, dtype=float).T.reshape(n_scores, resolution, resolution)
+    fx, fy = _finer(gx, upsample), _finer(gy, upsample)
+    fine = np.stack([_upsample(np, z, upsample) for z in scores])
     if multiclass:
-        pred_grid = [max(range(len(s)), key=s.__getitem__) for s in grid_out]
         pred_data = [max(range(len(s)), key=s.__getitem__) for s in data_out]
-        n_classes = max(len(grid_out[0]), len(classes))
+        n_classes = max(n_scores, len(classes))
         class_names = list(range(n_classes))
+        pred_fine = np.argmax(fine, axis=0)
     else:
-        flat = [s[0] for s in grid_out]
         if threshold is None:
-            threshold = 0.5 if all(0.0 <= v <= 1.0 for v in flat) else 0.0
-        pred_grid = [int(v > threshold) for v in flat]
+            finite = scores[np.isfinite(scores)]
+            threshold = 0.5 if finite.size and finite.min() >= 0.0 and finite.max() <= 1.0 else 0.0
         pred_data = [int(s[0] > threshold) for s in data_out]
         low, high = (classes[0], classes[-1]) if len(classes) >= 2 else (0, 1)
         class_names = [low, high]
         n_classes = 2
+        pred_fine = (fine[0] > threshold).astype(int)
     index_of = {c: i for i, c in enumerate(class_names)}
     correct = sum(1 for p, t in zip(pred_data, labels) if index_of.get(t) == p)
 
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
     colors = [f"C{i % 10}" for i in range(n_classes)]
-    z = np.array(pred_grid, dtype=float).reshape(resolution, resolution)
-    ax.contourf(gx, gy, z, levels=np.arange(n_classes + 1) - 0.5, colors=colors, alpha=0.25)
-    if not multiclass:
-        score = np.array([s[0] for s in grid_out], dtype=float).reshape(resolution, resolution)
-        if np.nanmin(score) < threshold < np.nanmax(score):
-            ax.contour(gx, gy, score, levels=[threshold], colors="k", linewidths=1.2)
+    cmap = ListedColormap(colors)
+    norm = BoundaryNorm(np.arange(n_classes + 1) - 0.5, n_classes)
+    ax.imshow(
+        pred_fine,
+        origin="lower",
+        extent=(fx[0], fx[-1], fy[0], fy[-1]),
+        cmap=cmap,
+        norm=norm,
+        alpha=0.25,
+        interpolation="nearest",
+        aspect="auto",
+    )
+    if multiclass:
+        # class k's margin: its score minus the best other score; 0 on k's boundary
+        for k in range(n_scores):
+            others = np.delete(fine, k, axis=0).max(axis=0)
+            margin = fine[k] - others
+            if np.nanmin(margin) < 0.0 < np.nanmax(margin):
+                ax.contour(fx, fy, margin, levels=[0.0], colors="k", linewidths=1.0)
+    elif np.nanmin(fine[0]) < threshold < np.nanmax(fine[0]):
+        ax.contour(fx, fy, fine[0], levels=[threshold], colors="k", linewidths=1.2)
     for c in classes:
         pts = [r for r, t in zip(rows, labels) if t == c]
         i = index_of.get(c, 0)
@@ -184,6 +267,23 @@ def plot_decision_boundary(
     ax.set_title(title if title is not None else default)
     ax.legend(loc="best", fontsize=8)
     return _finish(fig, path)
+
+
+def _finer(g: Any, factor: int) -> Any:
+    """The points of the 1-D grid ``g`` with ``factor - 1`` evenly spaced ones between each pair."""
+    np = _numpy()
+    return np.linspace(g[0], g[-1], (len(g) - 1) * factor + 1)
+
+
+def _upsample(np: Any, z: Any, factor: int) -> Any:
+    """Bilinear interpolation of the grid values ``z`` onto the grid ``factor`` times finer."""
+    if factor == 1:
+        return z
+    n_rows, n_cols = z.shape
+    t_rows = np.linspace(0.0, n_rows - 1.0, (n_rows - 1) * factor + 1)
+    t_cols = np.linspace(0.0, n_cols - 1.0, (n_cols - 1) * factor + 1)
+    along_cols = np.array([np.interp(t_cols, np.arange(n_cols), row) for row in z])
+    return np.array([np.interp(t_rows, np.arange(n_rows), col) for col in along_cols.T]).T
 
 
 def _rows(X: Any, name: str) -> list[tuple[float, float]]:
@@ -481,19 +581,20 @@ def plot_activations(
     ``[("leaky_relu", {"negative_slope": 0.1}), "gelu"]``. Default: :data:`ACTIVATIONS`
     (prelu with slope 0.25).
     """
+    gallery = __getattr__("ACTIVATIONS")
     entries = []
-    for item in ACTIVATIONS if names is None else names:
+    for item in gallery if names is None else names:
         name, kwargs = (item, {}) if isinstance(item, str) else item
         if not isinstance(name, str) or not (
             name == "linear" or (not name.startswith("_") and callable(getattr(Value, name, None)))
         ):
             raise ValueError(
-                f"unknown activation {name!r}; use a Value method such as "
-                f"{', '.join(ACTIVATIONS)} or 'linear'."
+                f"unknown activation {name!r}; use a Value method such as {', '.join(gallery)} or 'linear'."
             )
         kwargs = dict(kwargs)
-        if name == "prelu":
-            kwargs.setdefault("weight", _PRELU_WEIGHT)
+        act = ops.ACTIVATIONS.get(name)
+        if act is not None and act.learnable:  # prelu: its weight is a plain number here
+            kwargs.setdefault(*act.params[0])
         entries.append((name, kwargs))
     if not entries:
         raise ValueError("names is empty: give at least one activation.")
@@ -507,7 +608,7 @@ def plot_activations(
     ncols = max(1, min(ncols, len(entries)))
     nrows = math.ceil(len(entries) / ncols)
     fig = plt.figure(figsize=(3.0 * ncols, 2.5 * nrows))
-    plt.close(fig)
+    _display_once(fig)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     xs = [lo + (hi - lo) * i / (num - 1) for i in range(num)]
     for ax, (name, kwargs) in zip(axes.flat, entries):

@@ -16,6 +16,7 @@ SGD. A learning-rate schedule, if given, is stepped once at the end of every epo
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import numbers
 import random
@@ -122,8 +123,16 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
-def _check_rows(X: Any) -> list[list[float]]:
-    """``X`` as a fresh list of rows of floats, all of one length."""
+def _finite(where: str, x: Any) -> float:
+    v = _number(where, x)
+    if not math.isfinite(v):
+        raise ValueError(f"{where} is {v}; training needs finite numbers (drop or impute that sample).")
+    return v
+
+
+def _check_rows(X: Any, finite: bool = False) -> list[list[float]]:
+    """``X`` as a fresh list of rows of floats, all of one length (all finite if ``finite``)."""
+    number = _finite if finite else _number
     if isinstance(X, (str, bytes)) or not hasattr(X, "__len__") or not hasattr(X, "__iter__"):
         raise TypeError(f"X must be a list of rows (lists of numbers), got {type(X).__name__}.")
     if len(X) == 0:
@@ -134,19 +143,28 @@ def _check_rows(X: Any) -> list[list[float]]:
             raise TypeError(f"X[{i}] is a single number; X must be a list of rows, e.g. [[x] for x in xs].")
         if isinstance(row, (str, bytes)) or not hasattr(row, "__iter__"):
             raise TypeError(f"X[{i}] must be a list of numbers, got {type(row).__name__}.")
-        rows.append([_number(f"X[{i}][{j}]", v) for j, v in enumerate(row)])
+        rows.append([number(f"X[{i}][{j}]", v) for j, v in enumerate(row)])
         if len(rows[i]) != len(rows[0]):
             raise ValueError(f"X[{i}] has {len(rows[i])} features but X[0] has {len(rows[0])}.")
     return rows
 
 
 def _output_size(model: Any, row: list[float]) -> int:
-    """Number of outputs of ``model`` (1 for a single ``Value``), from one forward pass."""
+    """Number of outputs of ``model`` (1 for a single ``Value``), from one forward pass.
+
+    A list of ONE Value (what ``Layer(nin, 1)`` returns) is refused: every loss would
+    get lists where it expects scores, and fail only inside the first step.
+    """
     with no_grad():
         out = model(row)
     if isinstance(out, Value):
         return 1
     if isinstance(out, (list, tuple)) and out and all(isinstance(o, Value) for o in out):
+        if len(out) == 1:
+            raise TypeError(
+                f"model(x) returns a {type(out).__name__} of one Value (as Layer(nin, 1) does); fit needs "
+                "a single Value for one output score: use MLP(nin, [1]) or Neuron(nin) instead."
+            )
         return len(out)
     raise TypeError(
         f"model(x) must return a Value or a list of Values, got {type(out).__name__} {out!r:.60}."
@@ -198,7 +216,7 @@ def _make_task(loss: Any, y: Sequence[Any], n_out: int, threshold: float | None)
         return _Task(fn, [int(t) for t in y], "argmax", [int(t) for t in y])
     if name == "mse":
         if n_out == 1:
-            return _Task(fn, [_number(f"y[{i}]", t) for i, t in enumerate(y)], "", [])
+            return _Task(fn, [_finite(f"y[{i}]", t) for i, t in enumerate(y)], "", [])
         if all(_is_int(t) for t in y):  # class labels -> one-hot targets
             for i, t in enumerate(y):
                 if not 0 <= t < n_out:
@@ -215,7 +233,7 @@ def _make_task(loss: Any, y: Sequence[Any], n_out: int, threshold: float | None)
                     f"the model has {n_out} outputs, so mse needs y[{i}] to be a class index or "
                     f"a list of {n_out} numbers, got {t!r:.60}."
                 )
-            rows.append([_number(f"y[{i}][{j}]", v) for j, v in enumerate(t)])
+            rows.append([_finite(f"y[{i}][{j}]", v) for j, v in enumerate(t)])
         return _Task(_flat_mse, rows, "", [], flatten=True)
     # hinge, binary_cross_entropy, bce_with_logits: one score per sample
     if n_out != 1:
@@ -358,6 +376,43 @@ class _TextProgress:
             self.stream.flush()
 
 
+class _NotebookProgress:
+    """A text bar in a Jupyter output, replaced in place (``update_display``).
+
+    Used in a notebook without ipywidgets (where tqdm's widget bar cannot work): a
+    stderr bar would leave one line per update in the saved notebook, while a display
+    that is updated in place is saved once, in its final state.
+    """
+
+    def __init__(self, total: int) -> None:
+        from IPython.display import display
+
+        self.total, self.done, self.status, self.last = total, 0, "", 0.0
+        self.handle = display(self._bundle(), raw=True, display_id=True)
+
+    def _bundle(self) -> dict[str, str]:
+        width = 20
+        filled = width * self.done // max(self.total, 1)
+        text = f"fit [{'#' * filled}{'.' * (width - filled)}] epoch {self.done}/{self.total}  {self.status}"
+        html = (
+            f'<progress value="{self.done}" max="{self.total}" style="width: 12em"></progress> '
+            f"<code>epoch {self.done}/{self.total}  {self.status}</code>"
+        )
+        return {"text/plain": text.rstrip(), "text/html": html}
+
+    def update(self, status: str) -> None:
+        self.done += 1
+        self.status = status
+        now = time.perf_counter()
+        if self.done == self.total or now - self.last >= 0.1:  # at most 10 redraws a second
+            self.last = now
+            self.handle.update(self._bundle(), raw=True)
+
+    def close(self) -> None:
+        if self.done:
+            self.handle.update(self._bundle(), raw=True)
+
+
 class _TqdmProgress:
     def __init__(self, total: int, tqdm: Any) -> None:
         self.bar = tqdm(total=total, desc="fit", unit="epoch", leave=True, file=sys.stderr)
@@ -370,11 +425,41 @@ class _TqdmProgress:
         self.bar.close()
 
 
-def _progress(total: int) -> Any:
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (not the terminal IPython, not plain Python)."""
+    if "IPython" not in sys.modules:
+        return False
     try:
-        from tqdm import tqdm
+        from IPython import get_ipython
     except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def _has_module(name: str) -> bool:
+    if name in sys.modules:
+        return sys.modules[name] is not None
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _progress(total: int) -> Any:
+    """The progress display: tqdm.auto with ipywidgets (a widget bar in notebooks), an
+    in-place display in a notebook without them, else tqdm or one ``\r`` text line."""
+    tqdm_ok = _has_module("tqdm")
+    if tqdm_ok and _has_module("ipywidgets"):
+        from tqdm.auto import tqdm as auto_tqdm
+
+        return _TqdmProgress(total, auto_tqdm)
+    if _in_notebook():
+        return _NotebookProgress(total)
+    if not tqdm_ok:
         return _TextProgress(total, sys.stderr)
+    from tqdm import tqdm
+
     return _TqdmProgress(total, tqdm)
 
 
@@ -408,6 +493,7 @@ def fit(
     callback: Callable[[int, History], Any] | None = None,
     lr: float | None = None,
     threshold: float | None = None,
+    compile: bool = False,
 ) -> History:
     r"""Train ``model`` on ``(X, y)`` for ``epochs`` passes and return the :class:`History`.
 
@@ -441,21 +527,29 @@ def fit(
       not used). Full-batch training needs no shuffling.
     - ``schedule``: a scheduler from ``micrograd_plus.optim`` for this optimizer (or a
       function ``optimizer -> scheduler``), stepped once at the end of every epoch.
-    - ``progress``: a progress bar on stderr (tqdm when installed, else one text line
-      updated in place); ``False`` prints nothing.
+    - ``progress``: a progress bar: tqdm's ``tqdm.auto`` when tqdm and ipywidgets are
+      installed (a widget in Jupyter), in a notebook without them a display updated in
+      place (so the saved notebook holds one final line, not one per update), else tqdm
+      on stderr or one text line rewritten in place; ``False`` prints nothing.
     - ``l2``: weight λ of the L2 penalty λ Σ θ² over all parameters, added to the loss.
     - ``callback``: called as ``callback(epoch, history)`` after every epoch; a truthy
       return value stops training.
     - ``threshold``: a single output above it means class 1 (for accuracy); defaults to
       0.5 for ``"binary_cross_entropy"`` and 0 for scores/logits.
+    - ``compile``: trace the model once (:func:`micrograd_plus.trace`) and run every
+      batch through the tape with NumPy: the same history, to rounding (needs NumPy,
+      ``pip install 'micrograd-plus[fast]'``; the model must not branch on data).
 
     Classification accuracy is recorded for the named classification losses, ``mse``
     with class labels, and a callable loss whose labels are all ints. Everything is
     checked before the first step, so a bad argument raises without touching the model.
     """
-    rows = _check_rows(X)
+    rows = _check_rows(X, finite=True)
     if isinstance(y, (str, bytes)) or not hasattr(y, "__len__"):
         raise TypeError(f"y must be a list of labels or targets, got {type(y).__name__}.")
+    for name, flag in (("shuffle", shuffle), ("progress", progress)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"fit: {name} must be True or False, got {type(flag).__name__} {flag!r:.40}.")
     if len(y) != len(rows):
         raise ValueError(f"X has {len(rows)} rows but y has {len(y)} labels; they must match.")
     epochs = _check_count("epochs", epochs, 0)
@@ -472,18 +566,53 @@ def fit(
         raise TypeError(f"fit: callback must be callable, got {type(callback).__name__}.")
     if not callable(model) or not hasattr(model, "parameters"):
         raise TypeError(f"model must be callable and have parameters(), got {type(model).__name__}.")
+    if not isinstance(compile, bool):
+        raise TypeError(f"fit: compile must be True or False, got {type(compile).__name__}.")
+    if compile:
+        from .compile import _numpy
+
+        _numpy()  # ImportError naming the extra, before anything else happens
     task = _make_task(loss, y, _output_size(model, rows[0]), threshold)
     optimizer = _resolve_optimizer(optimizer, model, lr)
     schedule = _resolve_schedule(schedule, optimizer)
-    return _train(
-        model, rows, task, optimizer, epochs, batch_size, shuffle, seed, schedule, progress, l2, callback
-    )
+    if compile:
+        from ._fit_compiled import CompiledSteps
+
+        steps: Any = CompiledSteps(model, rows, task, optimizer, l2)
+    else:
+        steps = _EagerSteps(model, rows, task, optimizer, l2)
+    return _train(rows, steps, optimizer, epochs, batch_size, shuffle, seed, schedule, progress, callback)
+
+
+class _EagerSteps:
+    """One training iteration on the scalar graph: ``step(batch) -> (objective, n_correct)``."""
+
+    def __init__(self, model: Any, rows: list[list[float]], task: _Task, optimizer: Any, l2: float) -> None:
+        self.model, self.rows, self.task, self.optimizer, self.l2 = model, rows, task, optimizer, l2
+        self.params = model.parameters() if l2 else []
+
+    def step(self, batch: list[int]) -> tuple[float, int]:
+        model, rows, task, optimizer = self.model, self.rows, self.task, self.optimizer
+        optimizer.zero_grad()
+        preds = [model(rows[i]) for i in batch]
+        objective = task.loss(preds, [task.targets[i] for i in batch])
+        if self.l2:
+            objective = objective + _losses.l2_penalty(self.params, self.l2)
+        objective.backward()
+        optimizer.step()
+        correct = _count_correct(task, preds, [task.truth[i] for i in batch]) if task.rule else 0
+        return objective.data, correct
+
+    def sync(self) -> None:
+        """Make .data/.grad current before user code runs (nothing to do: they always are)."""
+
+    def resume(self) -> None:
+        """Pick up changes user code made (nothing to do)."""
 
 
 def _train(
-    model: Any,
     rows: list[list[float]],
-    task: _Task,
+    steps: Any,
     optimizer: Any,
     epochs: int,
     batch_size: int | None,
@@ -491,21 +620,17 @@ def _train(
     seed: int,
     schedule: Any,
     progress: bool,
-    l2: float,
     callback: Callable[[int, History], Any] | None,
 ) -> History:
     n = len(rows)
     size = n if batch_size is None else min(batch_size, n)
-    targets, truth, loss_fn = task.targets, task.truth, task.loss
-    classify = bool(task.rule)
-    params = model.parameters() if l2 else []
-    penalty = _losses.l2_penalty
+    classify = bool(steps.task.rule)
     rng = random.Random(seed)
     order = list(range(n))
     history = History()
     bar = _progress(epochs) if progress and epochs else None
     start = time.perf_counter()
-    steps = 0
+    n_steps = 0
     try:
         for epoch in range(1, epochs + 1):
             history.lr.append(float(optimizer.lr))
@@ -515,17 +640,11 @@ def _train(
             correct = 0
             for lo in range(0, n, size):
                 batch = order[lo : lo + size]
-                optimizer.zero_grad()
-                preds = [model(rows[i]) for i in batch]
-                objective = loss_fn(preds, [targets[i] for i in batch])
-                if l2:
-                    objective = objective + penalty(params, l2)
-                objective.backward()
-                optimizer.step()
-                steps += 1
-                total += objective.data * len(batch)
-                if classify:
-                    correct += _count_correct(task, preds, [truth[i] for i in batch])
+                objective, n_correct = steps.step(batch)
+                n_steps += 1
+                total += objective * len(batch)
+                correct += n_correct
+            steps.sync()  # .data/.grad current for the schedule and the callback
             if schedule is not None:
                 schedule.step()
             history.epoch.append(epoch)
@@ -533,7 +652,7 @@ def _train(
             if classify:
                 history.accuracy.append(correct / n)
             history.time.append(time.perf_counter() - start)
-            history.steps.append(steps)
+            history.steps.append(n_steps)
             if bar is not None:
                 status = f"loss {total / n:.4f}"
                 if classify:
@@ -541,7 +660,9 @@ def _train(
                 bar.update(status)
             if callback is not None and callback(epoch, history):
                 break
+            steps.resume()
     finally:
+        steps.sync()
         if bar is not None:
             bar.close()
     return history

@@ -241,3 +241,131 @@ def test_console_script():
     proc = subprocess.run([script, "demo", "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0
     assert "--dataset" in proc.stdout
+
+
+# ---- issue 10: failures end in one clear line, a non-zero exit and no half-written file ----
+
+
+def test_diverging_run_says_so_and_writes_nothing(tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    code, _, err = run(["demo", *FAST, "--lr", "1e6", "--out", str(out_dir)], capsys)
+    assert code == 1
+    assert "Traceback" not in err
+    assert re.fullmatch(r"error: training diverged at epoch \d+ \(loss nan\); try a smaller --lr\.\n", err)
+    assert not out_dir.exists()  # the folder it created for the run is removed again
+
+
+def test_diverging_run_keeps_an_existing_folder_and_its_files(tmp_path, capsys):
+    (tmp_path / "model.json").write_text("old")
+    code, _, err = run(["demo", *FAST, "--lr", "1e6", "--out", str(tmp_path)], capsys)
+    assert code == 1 and "diverged" in err
+    assert (tmp_path / "model.json").read_text() == "old"
+
+
+def test_unwritable_output_is_found_before_training(tmp_path, capsys, monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained although the output folder is unusable")
+
+    monkeypatch.setattr(cli, "train_demo", no_training)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, _, err = run(["demo", *FAST, "--out", str(blocker)], capsys)
+    assert code == 1
+    assert err.startswith("error: cannot create the output folder") and err.count("\n") == 1
+
+
+def test_unwritable_output_folder_is_probed_by_writing(tmp_path, capsys, monkeypatch):
+    # (a chmod'ed folder does not stop root, so simulate the failing write)
+    def refuse(self, data):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cli, "train_demo", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr(Path, "write_bytes", refuse)
+    code, _, err = run(["demo", *FAST, "--out", str(tmp_path)], capsys)
+    assert code == 1
+    assert "Permission denied" in err and "Traceback" not in err
+
+
+def test_ctrl_c_during_training_is_one_line_and_exit_130(tmp_path, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "train_demo", interrupted)
+    code, _, err = run(["demo", *FAST, "--out", str(tmp_path / "out")], capsys)
+    assert code == 130
+    assert err.strip().startswith("interrupted (Ctrl-C)") and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_while_saving_leaves_no_half_written_file(tmp_path, capsys, monkeypatch):
+    import os
+
+    (tmp_path / "model.json").write_text('{"old": true}')
+    real_fsync = os.fsync
+
+    def interrupt_during_the_write(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "write_plots", lambda result, out: [])
+    monkeypatch.setattr(os, "fsync", interrupt_during_the_write)
+    code, _, err = run(["demo", *FAST, "--out", str(tmp_path)], capsys)
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert code == 130 and "interrupted" in err
+    assert (tmp_path / "model.json").read_text() == '{"old": true}'
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--hidden", "100000000"], "would build 400,000,001 parameters; the demo allows at most 200,000"),
+        (["--hidden", "1000,1000"], "parameters; the demo allows at most"),
+        (["--samples", "100000000"], "--samples 100000000 is too many"),
+    ],
+)
+def test_absurd_sizes_are_refused_before_anything_is_built(argv, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "build_demo", lambda *a: pytest.fail("built the model"))
+    code, _, err = run(["demo", *argv, "--out", str(tmp_path / "out")], capsys)
+    assert code == 1
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_model_size_matches_the_built_model():
+    for hidden, activation in (((16, 16), "relu"), ((), "relu"), ((3, 5), "prelu")):
+        config = dataclasses.replace(cli.DEFAULTS, hidden=hidden, activation=activation)
+        built = cli.build_demo(config)
+        assert cli.model_size(config, 2, built.loss) == built.model.num_parameters()
+
+
+def test_version(capsys):
+    from micrograd_plus import __version__
+
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0
+    assert out.strip() == f"micrograd-plus {__version__}"
+
+
+def test_linear_model_neuron_graph_is_not_titled_relu(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "write_plots", lambda result, out: [])
+    code, _, _ = run(["demo", *FAST, "--hidden", "", "--out", str(tmp_path)], capsys)
+    assert code == 0
+    text = (tmp_path / "neuron.dot").read_text()
+    assert "a = w·x + b on the first sample" in text and "relu" not in text
+
+
+def test_neuron_graph_title_names_the_hidden_activation(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "write_plots", lambda result, out: [])
+    code, _, _ = run(["demo", *FAST, "--activation", "tanh", "--out", str(tmp_path)], capsys)
+    assert code == 0
+    assert "a = tanh(w·x + b)" in (tmp_path / "neuron.dot").read_text()
+
+
+def test_demo_says_when_it_skips_the_svg_without_dot(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "write_plots", lambda result, out: [])
+    monkeypatch.setattr(cli, "has_dot", lambda: False)
+    code, out, _ = run(["demo", *FAST, "--out", str(tmp_path)], capsys)
+    assert code == 0
+    assert "dot program is not installed: wrote neuron.dot but skipped the picture neuron.svg" in out
+    assert not (tmp_path / "neuron.svg").exists()
+    assert "  neuron.svg" not in out

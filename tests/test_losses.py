@@ -254,6 +254,35 @@ def test_bce_with_logits_matches_torch(case):
     assert_nested_close(ours, theirs, rel=1e-8, abs_=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("logit", "target", "expected"),
+    [
+        (-20.5, 1.0, 20.500000001250154),  # softplus's linear cut-off would give 20.5
+        (20.5, 0.0, 20.500000001250154),
+        (40.0, 1.0, 4.248354255291589e-18),  # log(1 + e^-40): 0 with log(1 + exp(...))
+        (-40.0, 0.0, 4.248354255291589e-18),
+        (-100.0, 1.0, 100.0),
+        (25.0, 0.25, 18.750000000013888),  # 0.75·25 + log1p(e^-25)
+    ],
+)
+def test_bce_with_logits_is_exact_beyond_the_softplus_cutoff(logit, target, expected):
+    assert bce_with_logits([logit], [target]).data == expected
+    x = Value(logit)
+    bce_with_logits([x], [Value(target)]).backward()  # a Value target takes the same formula
+    sigmoid = 1.0 / (1.0 + math.exp(-logit))
+    # the gradient (σ(x) - y) is exact to within one rounding of 1/2 (2^-54 absolute)
+    assert x.grad == pytest.approx(sigmoid - target, rel=1e-15, abs=2.0**-54)
+
+
+@pytest.mark.torch
+@given(float_pairs(lo=-60, hi=60, tlo=0.0, thi=1.0))
+def test_bce_with_logits_matches_torch_to_rounding_past_20(case):
+    torch = pytest.importorskip("torch")
+    ours = ours_value_and_grads(bce_with_logits, *case)
+    theirs = torch_value_and_grads(torch.nn.functional.binary_cross_entropy_with_logits, *case)
+    assert_nested_close(ours, theirs, rel=1e-13, abs_=1e-15)
+
+
 @pytest.mark.torch
 def test_bce_with_logits_is_stable_at_500():
     torch = pytest.importorskip("torch")

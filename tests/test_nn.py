@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
 import random
+import stat
 
 import pytest
 from hypothesis import given, settings
@@ -404,6 +407,17 @@ def malformed_files():
             ValueError,
             first,
         ),
+        ("deep nesting", "[" * 2000 + "]" * 2000, ValueError, "nested too deeply|JSON object"),
+        ("deeper nesting", '{"a":' * 100_000 + "1" + "}" * 100_000, ValueError, "nested too deeply"),
+        (
+            "huge int",
+            json.dumps(mutate(good, first, 0)).replace(": 0", ": " + "9" * 401, 1),
+            ValueError,
+            "401 digits",
+        ),
+        ("version true", json.dumps({**good, "version": True}), ValueError, "version True"),
+        ("version 1.0", json.dumps({**good, "version": 1.0}), ValueError, "version 1.0"),
+        ("version string", json.dumps({**good, "version": "1"}), ValueError, "version '1'"),
     ]
 
 
@@ -426,6 +440,108 @@ def test_load_malformed_file_raises_and_leaves_model_unchanged(tmp_path, what, t
 def test_load_missing_file():
     with pytest.raises(FileNotFoundError):
         MLP(2, [1]).load("/nonexistent/dir/model.json")
+
+
+@pytest.mark.parametrize("what", [c[0] for c in malformed_files()])
+def test_every_malformed_file_is_a_value_error_naming_the_file(tmp_path, what):
+    text = dict((c[0], c[1]) for c in malformed_files())[what]
+    path = tmp_path / "bad.json"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    model = MLP(2, [2, 1], rng=1)
+    with pytest.raises(ValueError, match=r"bad\.json"):
+        model.load(path)
+
+
+def test_load_wrong_keys_is_also_a_key_error_with_a_readable_message(tmp_path):
+    path = tmp_path / "m.json"
+    MLP(2, [1], rng=0).save(path)
+    with pytest.raises(KeyError) as info:
+        MLP(3, [1], rng=0).load(path)
+    assert isinstance(info.value, ValueError)
+    assert str(info.value).startswith("load: ")  # not KeyError's quoted repr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+def test_load_refuses_a_fifo_without_hanging(tmp_path):
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    model = MLP(2, [1], rng=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="not a regular file"):
+        model.load(fifo)  # would block forever in open() or read() if it were opened blindly
+    assert model.state_dict() == before
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_load_refuses_a_device():
+    with pytest.raises(ValueError, match="not a regular file"):
+        MLP(2, [1]).load("/dev/zero")
+
+
+def test_load_refuses_a_folder(tmp_path):
+    with pytest.raises(ValueError, match="not a regular file"):
+        MLP(2, [1]).load(tmp_path)
+
+
+def test_load_refuses_a_file_above_the_size_cap(tmp_path):
+    path = tmp_path / "model.json"
+    MLP(2, [1], rng=0).save(path)
+    size = path.stat().st_size
+    MLP(2, [1]).load(path, max_bytes=size)  # exactly at the cap: fine
+    with pytest.raises(ValueError, match=f"{size} bytes, more than the {size - 1}"):
+        MLP(2, [1]).load(path, max_bytes=size - 1)
+
+
+def test_save_is_atomic_when_the_disk_fills(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    old = MLP(2, [3, 1], rng=0)
+    old.save(path)
+    before = path.read_bytes()
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        MLP(2, [3, 1], rng=1).save(path)
+    assert path.read_bytes() == before  # the old file, intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]  # no temporary file left
+    MLP(2, [3, 1], rng=2).load(path)
+
+
+def test_save_keeps_permissions_and_replaces_the_file(tmp_path):
+    path = tmp_path / "model.json"
+    MLP(2, [1], rng=0).save(path)
+    if os.name == "posix":
+        path.chmod(0o640)
+    new = MLP(2, [1], rng=5)
+    new.save(path)
+    if os.name == "posix":
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert MLP(2, [1]).load(path).state_dict() == new.state_dict()
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+def test_save_into_a_missing_folder_raises_and_writes_nothing(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        MLP(2, [1]).save(tmp_path / "no" / "model.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---- PyTorch habits ------------------------------------------------------------------------
+
+
+def test_zero_grad_accepts_set_to_none_false():
+    model = MLP(2, [2, 1], rng=0)
+    model([1.0, 2.0]).backward()
+    model.zero_grad(set_to_none=False)
+    assert all(p.grad == 0.0 for p in model.parameters())
+    model.zero_grad(False)
+    model([1.0, 2.0]).backward()
+    model.zero_grad(set_to_none=True)  # PyTorch's default; a grad here is always a float
+    assert all(p.grad == 0.0 for p in model.parameters())
+    with pytest.raises(TypeError, match="set_to_none"):
+        model.zero_grad(set_to_none="no")
 
 
 @pytest.mark.parametrize(
@@ -477,29 +593,13 @@ def test_mlp_gradients_vs_finite_differences(activation, seed, x, coeffs):
     assert_grad_close(lambda *v: weighted_output(model, list(v), coeffs), x)
 
 
-def torch_activation(torch, name):
-    f = torch.nn.functional
-    return {
-        "linear": lambda z, a: z,
-        "relu": lambda z, a: f.relu(z),
-        "leaky_relu": lambda z, a: f.leaky_relu(z, 0.01),
-        "elu": lambda z, a: f.elu(z),
-        "celu": lambda z, a: f.celu(z),
-        "gelu": lambda z, a: f.gelu(z),
-        "silu": lambda z, a: f.silu(z),
-        "swish": lambda z, a: z * torch.sigmoid(z),
-        "sigmoid": lambda z, a: torch.sigmoid(z),
-        "tanh": lambda z, a: torch.tanh(z),
-        "softplus": lambda z, a: f.softplus(z),
-        "prelu": lambda z, a: f.prelu(z.unsqueeze(0), a).squeeze(0),
-    }[name]
-
-
 @pytest.mark.torch
 @pytest.mark.parametrize("activation", NAMED_ACTIVATIONS)
 @pytest.mark.parametrize("output_activation", [None, "sigmoid"])
 def test_mlp_matches_torch(activation, output_activation):
     torch = pytest.importorskip("torch")
+    from torch_reference import torch_activation
+
     model = MLP(3, [5, 4, 2], activation=activation, output_activation=output_activation, rng=11)
     randomize_biases(model)
     x, coeffs = [0.7, -1.3, 0.25], [0.8, -1.1]
@@ -511,8 +611,8 @@ def test_mlp_matches_torch(activation, output_activation):
     for layer in model.layers:
         w = tensor([[w.data for w in n.w] for n in layer.neurons])
         b = tensor([n.b.data for n in layer.neurons])
-        slope = tensor([n.slope.data for n in layer.neurons]) if layer.activation == "prelu" else None
-        layers.append((w, b, slope, torch_activation(torch, layer.activation)))
+        slope = tensor([n.slope.data for n in layer.neurons]) if layer.neurons[0].slope is not None else None
+        layers.append((w, b, slope, torch_activation(layer.activation)))
     a = torch.tensor(x, dtype=torch.float64)
     for w, b, slope, act in layers:
         a = act(w @ a + b, slope)
@@ -538,3 +638,13 @@ def test_prelu_slopes_learn():
     assert out.data == pytest.approx(-0.5)
     out.backward()
     assert n.slope.grad == pytest.approx(-2.0)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: Neuron(3, rng=0), lambda: Layer(3, 2, rng=0), lambda: MLP(3, [2], rng=0)]
+)
+def test_a_non_number_input_is_named_by_the_module_not_the_internal_dot(make):
+    module = make()
+    owner = type(module).__name__
+    with pytest.raises(TypeError, match=rf"{owner}: input 1 must be a number or a Value, got str 'b'"):
+        module([1.0, "b", 2.0])

@@ -260,7 +260,11 @@ TORCH_CASES = [
     ("adam-defaults", Adam, "Adam", {}),
     ("adam-wd", Adam, "Adam", {"lr": 0.05, "weight_decay": 0.1}),
     ("adam-betas-eps", Adam, "Adam", {"lr": 0.05, "betas": (0.5, 0.9), "eps": 1e-3}),
+    ("adam-beta1-0", Adam, "Adam", {"lr": 0.05, "betas": (0.0, 0.99)}),
+    ("adam-beta1-0.3", Adam, "Adam", {"lr": 0.05, "betas": (0.3, 0.99)}),
+    ("adam-beta1-0.5", Adam, "Adam", {"lr": 0.05, "betas": (0.5, 0.99)}),
     ("adamw", AdamW, "AdamW", {"lr": 0.05}),
+    ("adamw-beta1-0", AdamW, "AdamW", {"lr": 0.05, "betas": (0.0, 0.9), "weight_decay": 0.1}),
     ("adamw-wd", AdamW, "AdamW", {"lr": 0.05, "weight_decay": 0.3, "betas": (0.8, 0.99)}),
     ("rmsprop", RMSprop, "RMSprop", {}),
     ("rmsprop-momentum", RMSprop, "RMSprop", {"lr": 0.005, "momentum": 0.9}),
@@ -671,3 +675,172 @@ def test_repr_shows_hyper_parameters():
     text = repr(SGD([Value(1.0), Value(2.0)], lr=0.1, momentum=0.9))
     assert text.startswith("SGD(2 parameters, lr=0.1, momentum=0.9")
     assert "betas=(0.9, 0.999)" in repr(Adam([Value(1.0)]))
+
+
+# ---- issue 10: PyTorch habits, nonsense hyper-parameters, failed steps ---------------------
+
+
+@pytest.mark.parametrize("cls", [Adam, AdamW])
+def test_adam_beta1_zero_first_moment_is_exactly_the_gradient(cls):
+    # torch's lerp(m, g, 1) is g exactly; m + 1·(g − m) is not (here: 0.30000000000000004).
+    p = Value(1.0)
+    opt = cls([p], lr=0.1, betas=(0.0, 0.999))
+    for g in (0.1, 0.2, 0.3, 1e-17):
+        p.grad = g
+        opt.step()
+        assert opt.exp_avg == [g]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("beta1", [0.0, 0.2, 0.5, 0.9])
+def test_adam_first_moment_matches_torch(beta1):
+    # bit-exact on torch's "large weight" branch (w = 1 - β1 >= 0.5); for w < 0.5 torch's
+    # kernel may fuse the multiply-add, so there the last bit can differ.
+    torch = pytest.importorskip("torch")
+    grads = [0.1, -0.7, 0.3, 2.5, -1e-3]
+    p = Value(0.5)
+    t = torch.tensor([0.5], dtype=torch.float64, requires_grad=True)
+    opt = Adam([p], lr=0.01, betas=(beta1, 0.99))
+    t_opt = torch.optim.Adam([t], lr=0.01, betas=(beta1, 0.99), foreach=False)
+    for g in grads:
+        p.grad = g
+        t.grad = torch.tensor([g], dtype=torch.float64)
+        opt.step()
+        t_opt.step()
+        expected = t_opt.state[t]["exp_avg"].item()
+        if beta1 <= 0.5:
+            assert opt.exp_avg[0] == expected
+        else:
+            assert opt.exp_avg[0] == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: SGD(p, lr=0.1),
+        lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+        lambda p: Adam(p, lr=0.1),
+        lambda p: AdamW(p, lr=0.1),
+        lambda p: RMSprop(p, lr=0.1, momentum=0.5),
+        lambda p: Adagrad(p, lr=0.1),
+    ],
+)
+def test_none_grad_counts_as_zero(make):
+    with_none = [Value(1.0), Value(2.0)]
+    with_zero = [Value(1.0), Value(2.0)]
+    opt_none, opt_zero = make(with_none), make(with_zero)
+    for _ in range(3):
+        with_none[0].grad, with_none[1].grad = 0.5, None
+        with_zero[0].grad, with_zero[1].grad = 0.5, 0.0
+        opt_none.step()
+        opt_zero.step()
+    assert [p.data for p in with_none] == [p.data for p in with_zero]
+
+
+def state_of(opt, params):
+    state = {k: copy.deepcopy(v) for k, v in vars(opt).items() if k != "params"}
+    return [p.data for p in params], [p.grad for p in params], state
+
+
+@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.1, momentum=0.9), lambda p: Adam(p, lr=0.1)])
+def test_failed_step_leaves_parameters_and_state_unchanged(make):
+    params = [Value(1.0), Value(2.0), Value(3.0)]
+    opt = make(params)
+    for p in params:
+        p.grad = 0.25
+    opt.step()
+    before = state_of(opt, params)
+    params[0].grad, params[2].grad = 0.5, "0.1"  # a bad gradient after a good one
+    with pytest.raises(TypeError, match=r"parameter 2 has gradient str '0\.1'"):
+        opt.step()
+    params[0].grad, params[2].grad = 0.25, 0.25
+    assert state_of(opt, params) == before
+
+
+@pytest.mark.parametrize("cls", [SGD, Adam, AdamW, RMSprop, Adagrad])
+def test_optimizer_zero_grad_accepts_set_to_none(cls):
+    p = Value(1.0)
+    opt = cls([p], lr=0.1)
+    for flag in (False, True):
+        p.grad = 3.0
+        opt.zero_grad(set_to_none=flag)
+        assert p.grad == 0.0
+    with pytest.raises(TypeError, match="set_to_none"):
+        opt.zero_grad(set_to_none=None)
+
+
+NONSENSE = [
+    (lambda p: SGD(p, lr=math.nan), ValueError, "lr must be a finite number, got nan"),
+    (lambda p: SGD(p, lr=math.inf), ValueError, "lr must be a finite number, got inf"),
+    (lambda p: SGD(p, lr=10**400), ValueError, "lr must be a finite number"),
+    (lambda p: SGD(p, lr=True), TypeError, "lr must be a real number, got bool True"),
+    (
+        lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov=2),
+        TypeError,
+        "nesterov must be True or False, got int 2",
+    ),
+    (lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov="yes"), TypeError, "nesterov must be True or False"),
+    (lambda p: SGD(p, lr=0.1, momentum=math.nan), ValueError, "momentum must be a finite number, got nan"),
+    (lambda p: SGD(p, lr=0.1, momentum=True), TypeError, "momentum must be a real number, got bool"),
+    (lambda p: SGD(p, lr=0.1, weight_decay=-math.inf), ValueError, "weight_decay must be a finite"),
+    (lambda p: Adam(p, eps=True), TypeError, "eps must be a real number, got bool True"),
+    (lambda p: Adam(p, eps=math.nan), ValueError, "eps must be a finite number, got nan"),
+    (lambda p: Adam(p, betas=(True, 0.9)), TypeError, r"betas\[0\] must be a real number, got bool"),
+    (lambda p: Adam(p, betas=(0.9, math.inf)), ValueError, r"betas\[1\] must be a finite number, got inf"),
+    (lambda p: Adam(p, betas=0.9), ValueError, "betas must be a pair"),
+    (lambda p: AdamW(p, weight_decay=math.nan), ValueError, "weight_decay must be a finite number, got nan"),
+    (lambda p: RMSprop(p, alpha=math.inf), ValueError, "alpha must be a finite number, got inf"),
+    (lambda p: RMSprop(p, momentum=False), TypeError, "momentum must be a real number, got bool"),
+    (lambda p: Adagrad(p, eps="1e-10"), TypeError, "eps must be a real number, got str"),
+    (lambda p: StepLR(SGD(p, lr=0.1), step_size=True), TypeError, "step_size must be an int, got bool"),
+    (
+        lambda p: StepLR(SGD(p, lr=0.1), 2, gamma=math.nan),
+        ValueError,
+        "gamma must be a finite number, got nan",
+    ),
+    (lambda p: ExponentialLR(SGD(p, lr=0.1), gamma=True), TypeError, "gamma must be a real number, got bool"),
+    (
+        lambda p: CosineAnnealingLR(SGD(p, lr=0.1), 5, eta_min=math.inf),
+        ValueError,
+        "eta_min must be a finite",
+    ),
+    (lambda p: InverseTimeLR(SGD(p, lr=0.1), decay=math.nan), ValueError, "decay must be a finite number"),
+]
+
+
+@pytest.mark.parametrize(("make", "error", "message"), NONSENSE)
+def test_nonsense_hyper_parameters_are_refused_naming_the_value(make, error, message):
+    with pytest.raises(error, match=message):
+        make([Value(1.0)])
+
+
+def test_lr_setter_refuses_nonsense():
+    opt = Adam([Value(1.0)])
+    for bad, error in ((math.nan, ValueError), (math.inf, ValueError), (True, TypeError), ("0.1", TypeError)):
+        with pytest.raises(error, match="lr must be"):
+            opt.lr = bad
+    assert opt.lr == 1e-3
+
+
+def test_lr_scheduler_alias_module():
+    import micrograd_plus.optim.lr_scheduler as lr_scheduler
+    from micrograd_plus.optim.lr_scheduler import CosineAnnealingLR as Cos
+    from micrograd_plus.optim.lr_scheduler import StepLR as Step
+
+    from micrograd_plus import optim
+
+    assert lr_scheduler is optim.lr_scheduler
+    assert Step is StepLR and Cos is CosineAnnealingLR
+    assert set(lr_scheduler.__all__) <= set(dir(lr_scheduler))
+    sched = optim.lr_scheduler.ExponentialLR(SGD([Value(1.0)], lr=1.0), gamma=0.5)
+    sched.step()
+    assert sched.get_last_lr() == [0.5]
+
+
+def test_lr_scheduler_alias_imports_in_a_fresh_interpreter():
+    import subprocess
+    import sys
+
+    code = "from micrograd_plus.optim.lr_scheduler import StepLR; print(StepLR.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "StepLR"

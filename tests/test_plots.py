@@ -17,6 +17,15 @@ from micrograd_plus.plots import ACTIVATIONS, ema
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Plots belong to pyplot (as plt.subplots' figures do): close them after each test."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 def assert_png(path) -> None:
     data = path.read_bytes()
     assert data.startswith(PNG) and len(data) > 2000
@@ -83,6 +92,35 @@ def test_decision_boundary_multiclass_uses_argmax(tmp_path):
     assert "100.0%" in ax.get_title()
     assert_png(tmp_path / "multi.png")
     plt.close(fig0)
+
+
+def _class_image(fig):
+    np = pytest.importorskip("numpy")
+    (image,) = fig.axes[0].images
+    return np.asarray(image.get_array())
+
+
+def test_multiclass_boundary_has_no_false_class_between_two_others():
+    # class 1 never wins, but contouring the class numbers 0 | 2 drew a class-1 band between them
+    def model(row):
+        return [row[0], -5.0, -row[0]]
+
+    fig = viz.plot_decision_boundary(model, [[-1.0, 0.0], [1.0, 0.0]], [2, 0], resolution=9)
+    classes = set(_class_image(fig).ravel().tolist())
+    assert classes == {0, 2}
+    assert fig.axes[0].images[0].get_cmap().N == 3  # one flat colour per class (a discrete colormap)
+
+
+def test_decision_boundary_is_drawn_on_a_finer_grid_with_boundary_lines():
+    fig = viz.plot_decision_boundary(TinyClassifier(3), X, [0, 1, 2, 0, 1], resolution=11, upsample=4)
+    image = _class_image(fig)
+    assert image.shape == (41, 41)  # (11 - 1) * 4 + 1: finer than the grid the model saw
+    ax = fig.axes[0]
+    assert any(len(c.get_paths()) for c in ax.collections if hasattr(c, "levels"))  # boundary lines
+    binary = viz.plot_decision_boundary(TinyClassifier(), X, Y, resolution=6, upsample=3)
+    assert _class_image(binary).shape == (16, 16)
+    with pytest.raises(ValueError, match="upsample"):
+        viz.plot_decision_boundary(TinyClassifier(), X, Y, resolution=6, upsample=0)
 
 
 def test_decision_boundary_with_an_mlp(tmp_path):
@@ -314,14 +352,70 @@ def test_plot_ema(tmp_path):
         viz.plot_ema([1.0], betas=[])
 
 
-def test_plots_need_no_display_and_leave_no_open_figures(tmp_path):
+def test_new_figures_belong_to_pyplot_so_plt_show_shows_them():
     import matplotlib.pyplot as plt
 
-    before = len(plt.get_fignums())
-    viz.plot_ema([1.0, 2.0])
-    viz.plot_history([1.0, 0.5])
-    viz.plot_activations(["tanh"], num=5)
-    assert len(plt.get_fignums()) == before
+    figs = [viz.plot_ema([1.0, 2.0]), viz.plot_history([1.0, 0.5]), viz.plot_activations(["tanh"], num=5)]
+    figs.append(viz.plot_decision_boundary(TinyClassifier(), X, Y, resolution=5))
+    for fig in figs:
+        assert fig.number in plt.get_fignums()  # what plt.show() displays in a script
+    fig, ax = plt.subplots()
+    assert viz.plot_history([1.0, 0.5], ax=ax) is fig
+    assert len(plt.get_fignums()) == len(figs) + 1  # ax= makes no figure of its own
+
+
+def test_plt_show_in_a_script_shows_the_figure(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import matplotlib\n"
+        "matplotlib.use('Agg')\n"
+        "import matplotlib.pyplot as plt\n"
+        "from micrograd_plus import viz\n"
+        "shown = []\n"
+        "plt.show = lambda *a, **k: shown.extend(plt.get_fignums())\n"
+        "viz.plot_history([1.0, 0.5, 0.2])\n"
+        "plt.show()\n"
+        "print(len(shown))\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "1"
+
+
+NOTEBOOK_CELLS = [
+    "from micrograd_plus import viz\nimport matplotlib.pyplot as plt\nh = [1.0, 0.5, 0.25]",
+    "viz.plot_history(h)",  # last expression: once
+    "fig = viz.plot_history(h)",  # assigned: still shown, once
+    "fig2, ax = plt.subplots()\nviz.plot_history(h, ax=ax)",  # ax=: once
+    "fig",  # a figure from an earlier cell: shown again, once
+    "for _ in range(2):\n    viz.plot_history(h)",  # a loop: one per figure
+]
+
+
+@pytest.mark.slow
+def test_in_a_notebook_each_figure_is_displayed_once():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    import os
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in NOTEBOOK_CELLS]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env_path = os.environ.get("PYTHONPATH", "")
+    os.environ["PYTHONPATH"] = root + (os.pathsep + env_path if env_path else "")
+    try:
+        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    finally:
+        if env_path:
+            os.environ["PYTHONPATH"] = env_path
+        else:
+            del os.environ["PYTHONPATH"]
+    images = [sum("image/png" in o.get("data", {}) for o in cell.outputs) for cell in nb.cells]
+    assert images == [0, 1, 1, 1, 1, 2]
 
 
 def test_missing_matplotlib_gives_the_extra_to_install(monkeypatch):
@@ -342,27 +436,15 @@ def test_missing_matplotlib_gives_the_extra_to_install(monkeypatch):
 @pytest.mark.torch
 def test_activation_gallery_matches_torch():
     torch = pytest.importorskip("torch")
-    F = torch.nn.functional
-    reference = {
-        "relu": F.relu,
-        "leaky_relu": F.leaky_relu,
-        "elu": F.elu,
-        "celu": F.celu,
-        "gelu": F.gelu,
-        "silu": F.silu,
-        "swish": lambda t: t * torch.sigmoid(t),
-        "sigmoid": torch.sigmoid,
-        "tanh": torch.tanh,
-        "softplus": F.softplus,
-        "prelu(weight=0.25)": lambda t: F.prelu(t, torch.tensor([0.25], dtype=torch.float64)),
-    }
+    from torch_reference import torch_activation
+
     fig = viz.plot_activations(num=33, x_range=(-3.0, 3.0))
     for ax in fig.axes:
         if not ax.get_visible():
             continue
         value_line, grad_line = ax.lines[-2:]
         t = torch.tensor(list(value_line.get_xdata()), dtype=torch.float64, requires_grad=True)
-        y = reference[ax.get_title()](t)
+        y = torch_activation(ax.get_title().split("(")[0])(t)
         (g,) = torch.autograd.grad(y.sum(), t)
         assert list(value_line.get_ydata()) == pytest.approx(y.detach().tolist(), rel=1e-12, abs=1e-12)
         assert list(grad_line.get_ydata()) == pytest.approx(g.tolist(), rel=1e-12, abs=1e-12)

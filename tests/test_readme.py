@@ -17,8 +17,12 @@ def test_readme_examples_run(tmp_path, monkeypatch, capsys):
     blocks = python_blocks()
     assert len(blocks) >= 5
     namespace: dict = {}
-    for block in blocks:
-        exec(compile(block, str(README), "exec"), namespace)
+    for i, block in enumerate(blocks):
+        # Each block runs from a .py file of its own: tracebacks and inspect.getsource (which
+        # hypothesis uses) then read Python, never README.md's markdown as Python source.
+        source = tmp_path / f"readme_block_{i}.py"
+        source.write_text(block, encoding="utf-8")
+        exec(compile(block, str(source), "exec"), namespace)
     # The ten-line example: a = tanh(z) with z = 0.5, and BP4-style grads x·(1 − a²), w·(1 − a²).
     a = namespace["a"].data
     assert abs(a - 0.46211715726000974) < 1e-12

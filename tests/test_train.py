@@ -391,6 +391,69 @@ def test_plain_text_progress_without_tqdm(capsys, monkeypatch):
     assert "epoch 3/3" in err and "loss" in err
 
 
+def test_progress_in_a_notebook_without_ipywidgets_updates_one_display(capsys, monkeypatch):
+    pytest.importorskip("IPython")
+    import IPython.display
+
+    from micrograd_plus import train
+
+    calls = []
+
+    class Handle:
+        def update(self, obj, raw=False):
+            calls.append(("update", obj))
+
+    def display(obj, raw=False, display_id=None):
+        calls.append(("display", obj))
+        assert display_id is True and raw
+        return Handle()
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    monkeypatch.setattr(train, "_in_notebook", lambda: True)
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # not installed
+    X, y = moons(10)
+    model = small_mlp()
+    fit(model, X, y, "hinge", optim.SGD(model.parameters(), lr=0.1), 3)
+    out, err = capsys.readouterr()
+    assert out == "" and err == ""  # nothing on stderr: no line per update in the saved notebook
+    assert [kind for kind, _ in calls].count("display") == 1
+    final = calls[-1][1]
+    assert "epoch 3/3" in final["text/plain"] and "loss" in final["text/plain"]
+    assert '<progress value="3" max="3"' in final["text/html"]
+
+
+def test_progress_uses_tqdm_auto_when_ipywidgets_is_installed(monkeypatch):
+    pytest.importorskip("tqdm")
+    import types
+
+    import tqdm.auto
+
+    from micrograd_plus import train
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", types.ModuleType("ipywidgets"))
+    made = []
+
+    class FakeAuto:
+        def __init__(self, **kwargs):
+            made.append(kwargs)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", FakeAuto)
+    bar = train._progress(5)
+    assert isinstance(bar.bar, FakeAuto) and made[0]["total"] == 5
+
+
+def test_progress_without_ipywidgets_outside_a_notebook_is_plain_tqdm(monkeypatch):
+    pytest.importorskip("tqdm")
+    import tqdm
+
+    from micrograd_plus import train
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    bar = train._progress(2)
+    assert type(bar.bar) is tqdm.tqdm
+    bar.close()
+
+
 # ---- bad arguments: clear errors, model untouched -----------------------------------
 
 
@@ -418,6 +481,13 @@ def bad_call_cases():
         (dict(seed=1.0), TypeError, "seed must be an int"),
         (dict(callback=3), TypeError, "callback must be callable"),
         (dict(schedule=3), TypeError, "schedule must be"),
+        (dict(X=[[0.0, math.nan]] * 10), ValueError, r"X\[0\]\[1\] is nan; training needs finite"),
+        (dict(X=[[0.0, 1.0]] * 9 + [[math.inf, 0.0]]), ValueError, r"X\[9\]\[0\] is inf"),
+        (dict(shuffle="no"), TypeError, "shuffle must be True or False, got str 'no'"),
+        (dict(progress="false"), TypeError, "progress must be True or False, got str 'false'"),
+        (dict(shuffle=None), TypeError, "shuffle must be True or False"),
+        (dict(model=nn.Layer(2, 1, rng=0)), TypeError, r"list of one Value \(as Layer\(nin, 1\) does\)"),
+        (dict(loss="mse", y=[math.nan] * 10), ValueError, r"y\[0\] is nan"),
     ]
 
 
@@ -428,9 +498,10 @@ def test_bad_arguments_raise_and_leave_the_model_untouched(kwargs, error, match)
     opt = optim.Adam(model.parameters(), lr=0.1)
     args = dict(model=model, X=X, y=y, loss="hinge", optimizer=opt, epochs=2)
     args.update(kwargs)
+    args.setdefault("progress", False)
     state = model.state_dict()
     with pytest.raises(error, match=match):
-        fit(**args, progress=False)
+        fit(**args)
     assert model.state_dict() == state
     assert all(p.grad == 0.0 for p in model.parameters())
 

@@ -321,6 +321,10 @@ HOSTILE = [
     "\u202e rtl",
     "-> [label=x]",
     "} subgraph {",
+    "]",
+    "]]",
+    "[",
+    "a]",
 ]
 
 
@@ -347,6 +351,43 @@ def test_hostile_labels_stay_inside_their_label(label):
 @given(st.text(min_size=1, max_size=25))
 def test_any_label_renders_through_dot(label):
     svg_texts(viz.to_dot(Value(1.0, label=label) * 2.0, title=label))
+
+
+@needs_dot
+@pytest.mark.parametrize("text", ["]", "]]", "] ", "[]", "x]"])
+def test_a_bracket_only_label_or_title_renders(text):
+    x = Value(1.0, label=text)
+    svg_texts(viz.to_dot(x * 2.0, title=text))  # dot failed with a syntax error on "]"
+    svg_texts(viz.to_dot(x * 2.0, title=text, compact=True))
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["x" * 5000, "\x00" * 5000, "\U000e0080" * 3000, "&" * 20000, "]" * 6000, "\n" * 4000],
+    ids=["letters", "control", "noncharacter", "ampersands", "brackets", "newlines"],
+)
+def test_very_long_labels_and_captions_are_cut_below_graphviz_limit(label):
+    x = Value(0.5, label=label)
+    y = (x * x).tanh()
+    y.label = label
+    for src in (viz.to_dot(y, title=label), *(viz.to_dot(y, upto_step=k) for k in range(4))):
+        for html_label in re.findall(r"label=<(.*?)>(?: shape| style|\n|$)", src, flags=re.M):
+            assert len(html_label) < 16_384
+        assert "more characters)" in src
+        if HAS_DOT:
+            svg_texts(src)
+
+
+@pytest.mark.parametrize("flag", ["show_grad", "show_order", "compact"])
+def test_truthy_strings_for_flags_are_refused(flag):
+    with pytest.raises(TypeError, match=f"{flag} must be True or False, got str 'no'"):
+        viz.to_dot(Value(1.0) * 2.0, **{flag: "no"})
+
+
+def test_a_short_label_is_not_cut():
+    text = "y" * viz.MAX_LABEL_CHARS
+    assert viz._escape(text) == text
+    assert viz._escape(text + "y").endswith("(41 more characters)")
 
 
 @needs_dot
@@ -417,6 +458,34 @@ def test_with_dot_it_renders_svg_and_png(tmp_path):
     out = g.render(tmp_path / "neuron", format="png")
     data = open(out, "rb").read()
     assert data.startswith(b"\x89PNG") and len(data) > 1000
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) in pixels of a PNG, from its IHDR chunk."""
+    assert data.startswith(b"\x89PNG\r\n\x1a\n"), "not a PNG"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@needs_dot
+def test_jupyter_gets_a_png_beside_the_svg():
+    """A viewer that does not trust the notebook's SVG (JupyterLab, GitHub) shows the PNG."""
+    root, _ = neuron_graph()
+    bundle = viz.draw_dot(root)._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "image/png"}
+    width, height = png_size(bundle["image/png"])
+    assert 100 < width <= 960 and 20 < height <= 14 * 96
+    assert set(viz.draw_dot(root)._repr_mimebundle_(include=["image/png"])) == {"image/png"}
+    assert set(viz.draw_dot(root)._repr_mimebundle_(exclude=["image/png"])) == {"image/svg+xml"}
+
+
+@needs_dot
+def test_a_wide_graph_png_is_scaled_down_to_a_page_width():
+    xs = [Value(float(i), f"x{i}") for i in range(40)]
+    wide = sum_values([x * x for x in xs])  # 40 branches side by side
+    g = viz.draw_dot(wide, rankdir="TB")
+    width, _ = png_size(g._repr_mimebundle_()["image/png"])
+    assert width <= 960, f"the PNG is {width} px wide"
+    assert not re.search(r"\bsize=", g.source), "only the PNG is scaled; the graph itself is unchanged"
 
 
 # --------------------------------------------------------------------------------------
