@@ -195,21 +195,27 @@ print(f"correct: 2m = {loss_100.calls} (central), m + 1 = 101 (one-sided)")
 #
 # Now the stopwatch, as $m$ grows. Absolute times depend on the machine, so we report everything in
 # units of **one forward pass** of the same loss: the ratio is what the counting above predicts, and
-# it does not depend on how fast the computer is. (The timer pauses the garbage collector and keeps
-# the best of a few rounds, as `timeit` does, so a busy moment of the machine does not land in one
-# measurement only.)
+# it does not depend on how fast the computer is. (As `timeit` does, the timer pauses the garbage
+# collector, repeats each call for at least 20 ms, and keeps the best of three rounds, so a busy
+# moment of a shared machine does not land in one measurement only; on a heavily loaded machine the
+# ratios still wobble.)
 
 
 # %%
-def best_time(fn, repeat, rounds=3):
+def best_time(fn, rounds=3, at_least=0.02):
+    """Seconds per call of fn: each round calls it until at_least seconds have passed."""
     best = math.inf
     gc.disable()
     try:
         for _ in range(rounds):
-            start = time.perf_counter()
-            for _ in range(repeat):
+            calls, start = 0, time.perf_counter()
+            while True:
                 fn()
-            best = min(best, (time.perf_counter() - start) / repeat)
+                calls += 1
+                elapsed = time.perf_counter() - start
+                if elapsed >= at_least:
+                    break
+            best = min(best, elapsed / calls)
     finally:
         gc.enable()
     return best
@@ -229,9 +235,9 @@ ratios = []
 for m in ms:
     loss = make_loss(m)
     theta = [random.Random(m).uniform(-1, 1) for _ in range(m)]
-    t_forward = best_time(partial(forward_only, loss, theta), repeat=10)
-    t_backprop = best_time(partial(backprop, loss, theta), repeat=5)
-    t_finite = best_time(partial(numerical_grad, loss, theta), repeat=1, rounds=2 if m > 20 else 3)
+    t_forward = best_time(partial(forward_only, loss, theta))
+    t_backprop = best_time(partial(backprop, loss, theta))
+    t_finite = best_time(partial(numerical_grad, loss, theta))
     ratios.append((t_backprop / t_forward, t_finite / t_forward))
     print(
         f"m = {m:3d}: backprop = {ratios[-1][0]:4.1f} forward passes,   "
@@ -249,9 +255,9 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# Measured in forward passes, the finite-difference gradient grows along the $2m$ line (a little above
-# it: each of its evaluations also builds fresh leaves and copies the inputs), while backprop stays at
-# a small constant whatever $m$: a forward pass that records the graph, and one sweep back over it.
+# Measured in forward passes, the finite-difference gradient grows in proportion to $m$, along the
+# $2m$ line (up to timing noise and the small overheads of each evaluation), while backprop stays at a
+# small constant whatever $m$: a forward pass that records the graph, and one sweep back over it.
 # With the million weights of a modest network, finite differences would need two million forward
 # passes per gradient step; backprop the equivalent of a few. That is the lecture's "total cost of
 # backpropagation is roughly the same as making just two forward passes through the network".

@@ -271,7 +271,8 @@ with tempfile.TemporaryDirectory() as tmp:
     try:
         wider.load(path)
     except KeyError as err:
-        print("KeyError:", str(err)[:200], "...")
+        message = str(err)
+        print("KeyError:", message[message.find("missing") :][:150], "...")
     assert wider.state_dict() == before
 
 # %% [markdown]
