@@ -346,7 +346,9 @@ for name, make in {
 #
 # $f(\boldsymbol\theta) = 1 - \exp\!\big(-(\theta_1^2 + 4\theta_2^2)/2\big)$ is a bowl at the origin
 # surrounded by a nearly flat plain. From $\boldsymbol\theta(0) = (3, 1)$ its gradient is below $0.01$
-# in norm and does not point at the minimum (the bowl is elliptic), so the paths curve. GD with
+# in norm and does not point at the minimum (the bowl is elliptic), so the paths curve. (On a round
+# bowl, $1 - e^{-\|\boldsymbol\theta\|^2/2}$, every gradient points at the origin: all three methods would
+# move on the one line through $\boldsymbol\theta(0)$ and 0, and differ only in speed.) GD with
 # $\alpha = 0.3$ takes tiny steps; heavy ball and Nesterov with $\beta = 0.9$ keep adding the small,
 # same-direction gradients, and their steps grow towards $1/(1-\beta) = 10$ times GD's. The middle
 # panel zooms on the start, where the dots (one per iteration) show the step lengths; where paths
