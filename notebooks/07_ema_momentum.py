@@ -16,21 +16,19 @@
 # %% [markdown]
 # # 7. The exponential moving average and momentum
 #
-# Plain gradient descent, $\boldsymbol\theta(k+1) = \boldsymbol\theta(k) - \alpha\,\mathbf{g}(k)$, looks
-# only
-# at the current gradient $\mathbf{g}(k)$ (the full gradient, or a minibatch or stochastic one).
-# The lecture names two situations where that hurts:
+# Plain gradient descent, $\boldsymbol\theta(k+1) = \boldsymbol\theta(k) - \alpha\,\mathbf{g}(k)$,
+# looks only at the current gradient $\mathbf{g}(k)$ (the full gradient, or a minibatch or stochastic
+# one). The lecture names two situations where that hurts:
 #
-# * on a **plateau** the gradient is tiny, so the steps are tiny, even after a hundred steps
-#   in the same direction;
-# * in a narrow valley the path is **jittery**: the gradient points mostly across the valley,
-#   so GD bounces from wall to wall and creeps along the floor.
+# * on a **plateau** the gradient is tiny, so the steps are tiny, even after a hundred steps in the
+#   same direction;
+# * in a narrow valley the path is **jittery**: the gradient points mostly across the valley, so GD
+#   bounces from wall to wall and creeps along the floor.
 #
-# Momentum steps along an *average of past gradients* instead. This notebook builds that
-# average (the exponential moving average, EMA), checks that `optim.SGD(momentum=β)` is the
-# lecture's heavy-ball method (and its EMA form with `dampening=β`), looks at how much each
-# past gradient counts, and compares GD, heavy ball and Nesterov's lookahead on an
-# ill-conditioned quadratic and on a plateau.
+# Momentum steps along an *average of past gradients* instead. This notebook builds that average (the
+# exponential moving average, EMA), checks that `optim.SGD(momentum=β)` is the lecture's heavy-ball
+# method (and its EMA form with `dampening=β`), looks at how much each past gradient counts, and
+# compares GD, heavy ball and Nesterov's lookahead on an ill-conditioned quadratic and on a plateau.
 
 # %%
 # %matplotlib inline
@@ -52,10 +50,10 @@ plt.rcParams.update({"figure.dpi": 90, "figure.figsize": (6.4, 3.8), "axes.grid"
 # $$s(t) = \begin{cases} y(1) & t = 1, \\ \beta\, s(t-1) + (1-\beta)\, y(t) & t > 1, \end{cases}
 # \qquad \beta \in [0, 1].$$
 #
-# Unrolled, $y(t-j)$ enters $s(t)$ with weight $(1-\beta)\beta^{j}$: the weights decay
-# geometrically and the average effectively remembers about $1/(1-\beta)$ steps. Below, $y$ is a
-# clean signal $\sin(t/25)$ plus Gaussian noise; `viz.plot_ema` draws $y$ and its EMA for three
-# values of $\beta$, and we add the clean signal the EMA is trying to recover.
+# Unrolled, $y(t-j)$ enters $s(t)$ with weight $(1-\beta)\beta^{j}$: the weights decay geometrically
+# and the average effectively remembers about $1/(1-\beta)$ steps. Below, $y$ is a clean signal
+# $\sin(t/25)$ plus Gaussian noise; `viz.plot_ema` draws $y$ and its EMA for three values of $\beta$,
+# and we add the clean signal the EMA is trying to recover.
 
 # %%
 rng = random.Random(0)
@@ -79,14 +77,13 @@ for beta in betas:
     )
 
 # %% [markdown]
-# A low $\beta$ forgets fast and follows the noise ($\beta = 0.1$ is barely smoother than $y$);
-# a high $\beta$ is smooth but **lags**: at $\beta = 0.98$ the average remembers some 50 steps,
-# so it reacts late to every turn of the signal and misses its peaks. In between,
-# $\beta = 0.9$ is closest to the clean signal here. The same trade-off, noise against lag,
-# comes back with momentum.
+# A low $\beta$ forgets fast and follows the noise ($\beta = 0.1$ is barely smoother than $y$); a high
+# $\beta$ is smooth but **lags**: at $\beta = 0.98$ the average remembers some 50 steps, so it reacts
+# late to every turn of the signal and misses its peaks. In between, $\beta = 0.9$ is closest to the
+# clean signal here. The same trade-off, noise against lag, comes back with momentum.
 #
-# **Exercise 1.** Compute by hand the EMA of $y = (1, 2, 3)$ with $\beta = 0.5$, write it
-# below, and check it against `viz.ema`.
+# **Exercise 1.** Compute by hand the EMA of $y = (1, 2, 3)$ with $\beta = 0.5$, write it below, and
+# check it against `viz.ema`.
 
 # %%
 by_hand = [1.0, 1.5, 2.25]  # your answer: s(1), s(2), s(3)
@@ -99,18 +96,17 @@ print("correct: s(2) = 0.5·1 + 0.5·2 = 1.5, s(3) = 0.5·1.5 + 0.5·3 = 2.25")
 #
 # The lecture's momentum update is
 #
-# $$\boldsymbol\theta(k+1) = \underbrace{\boldsymbol\theta(k) - \alpha(k)\,\mathbf{g}(k)}_{\text{gradient
-# step}}
-#   + \underbrace{\beta(k)\big(\boldsymbol\theta(k) - \boldsymbol\theta(k-1)\big)}_{\text{momentum term}},$$
+# $$\boldsymbol\theta(k+1) =
+#   \underbrace{\boldsymbol\theta(k) - \alpha(k)\,\mathbf{g}(k)}_{\text{gradient step}} +
+#   \underbrace{\beta(k)\big(\boldsymbol\theta(k) - \boldsymbol\theta(k-1)\big)}_{\text{momentum term}},$$
 #
 # with $\beta(k) = 0$ plain GD/SGD, and $\alpha(k) = \alpha$, $\beta(k) = \beta$ the **heavy-ball**
 # method. `optim.SGD(params, lr=α, momentum=β)` implements it (in PyTorch's form: a buffer
 # $\mathbf{b}(k) = \beta\,\mathbf{b}(k-1) + \mathbf{g}(k)$ and the step
-# $\boldsymbol\theta \leftarrow \boldsymbol\theta - \alpha\,\mathbf{b}(k)$,
-# which is the same sequence when the first step starts from rest,
-# $\boldsymbol\theta(0) = \boldsymbol\theta(1)$).
-# Let us check it on $f(\theta) = \tfrac12\theta^2 + \sin\theta$, whose gradient $\theta + \cos\theta$ we
-# write by hand for the formula.
+# $\boldsymbol\theta \leftarrow \boldsymbol\theta - \alpha\,\mathbf{b}(k)$, which is the same sequence
+# when the first step starts from rest, $\boldsymbol\theta(0) = \boldsymbol\theta(1)$). Let us check
+# it on $f(\theta) = \tfrac12\theta^2 + \sin\theta$, whose gradient $\theta + \cos\theta$ we write by
+# hand for the formula.
 
 
 # %%
@@ -137,21 +133,21 @@ assert abs(theta.data - by_formula[-1]) < 1e-12
 #
 # $$\boldsymbol\theta(k+1) = \boldsymbol\theta(k) - \alpha \sum_{j=1}^{k} \beta^{\,k-j}\, \mathbf{g}(j):$$
 #
-# every step is an exponentially weighted sum of **all** past gradients, the gradient of $j$
-# steps ago weighted by $\beta^{j}$.
+# every step is an exponentially weighted sum of **all** past gradients, the gradient of $j$ steps ago
+# weighted by $\beta^{j}$.
 #
 # > **An aside on the slides.** The lecture's expansion writes the sum as
 # > $\sum_{j=1}^{k}\beta^{k-j}\,\mathbf{g}(k)$. With $\mathbf{g}(k)$ inside, the sum would be the
-# > current gradient times $1 + \beta + \dots + \beta^{k-1}$, and the past would play no role;
-# > the index of the gradient must be the summation index, $\mathbf{g}(j)$, as above.
+# > current gradient times $1 + \beta + \dots + \beta^{k-1}$, and the past would play no role; the
+# > index of the gradient must be the summation index, $\mathbf{g}(j)$, as above.
 #
 # ## How much does each past gradient count?
 #
-# The weight of a past gradient can be read off the optimizer itself: give `SGD(momentum=β)`
-# a single gradient $g(1) = 1$ followed by zeros (we write the gradient into `.grad`, as
-# `backward()` would) and watch the steps $\theta(k) - \theta(k+1)$ it takes afterwards: step $k$
-# holds $g(1)$ with weight $\beta^{k-1}$. The lecture's example, with $\alpha = 1$ at $k = 3$, asks
-# how much of $g(3)$, $g(2)$, $g(1)$ is in the step.
+# The weight of a past gradient can be read off the optimizer itself: give `SGD(momentum=β)` a single
+# gradient $g(1) = 1$ followed by zeros (we write the gradient into `.grad`, as `backward()` would)
+# and watch the steps $\theta(k) - \theta(k+1)$ it takes afterwards: step $k$ holds $g(1)$ with weight
+# $\beta^{k-1}$. The lecture's example, with $\alpha = 1$ at $k = 3$, asks how much of $g(3)$, $g(2)$,
+# $g(1)$ is in the step.
 
 
 # %%
@@ -183,13 +179,13 @@ plt.show()
 # %% [markdown]
 # With $\beta = 0.1$ old gradients are forgotten almost at once (10%, then 1%); with the usual
 # $\beta = 0.9$ the gradient of two steps ago still counts for 81%, and the total weight of all
-# gradients, $1 + \beta + \beta^2 + \dots = 1/(1-\beta)$, is 10: on a long stretch where the
-# gradient keeps its direction, heavy ball moves up to ten times faster than GD with the
-# same $\alpha$. Where the gradient flips sign from step to step, the terms cancel instead.
+# gradients, $1 + \beta + \beta^2 + \dots = 1/(1-\beta)$, is 10: on a long stretch where the gradient
+# keeps its direction, heavy ball moves up to ten times faster than GD with the same $\alpha$. Where
+# the gradient flips sign from step to step, the terms cancel instead.
 #
-# **Exercise 2.** With $\beta = 0.9$, how many gradients (the current one included) enter the
-# step with a weight of at least $1/2$? (Solve $\beta^j \ge 1/2$.) The cell checks against the
-# optimizer's impulse response.
+# **Exercise 2.** With $\beta = 0.9$, how many gradients (the current one included) enter the step
+# with a weight of at least $1/2$? (Solve $\beta^j \ge 1/2$.) The cell checks against the optimizer's
+# impulse response.
 
 # %%
 answer = 7  # your answer
@@ -206,10 +202,9 @@ print(f"correct: 0.9^6 = {0.9**6:.3f} ≥ 1/2 > 0.9^7 = {0.9**7:.3f}, so ages 0 
 # $$\Delta\boldsymbol\theta(k) = \beta\,\Delta\boldsymbol\theta(k-1) + (1-\beta)\,\gamma\,\mathbf{g}(k),
 #   \qquad \boldsymbol\theta(k+1) = \boldsymbol\theta(k) - \Delta\boldsymbol\theta(k),$$
 #
-# which is exactly `SGD(params, lr=γ, momentum=β, dampening=β)` (PyTorch's `dampening`
-# multiplies the new gradient by $1 - \text{dampening}$). We check it: record the gradients
-# $g(k)$ and the steps $\Delta\theta(k)$ the optimizer takes, and compare the steps with
-# `viz.ema` of $\gamma\,g(k)$.
+# which is exactly `SGD(params, lr=γ, momentum=β, dampening=β)` (PyTorch's `dampening` multiplies the
+# new gradient by $1 - \text{dampening}$). We check it: record the gradients $g(k)$ and the steps
+# $\Delta\theta(k)$ the optimizer takes, and compare the steps with `viz.ema` of $\gamma\,g(k)$.
 
 # %%
 gamma, beta = 0.5, 0.8
@@ -230,28 +225,28 @@ for k in range(4):
 assert max(abs(a - b) for a, b in zip(steps, expected)) < 1e-12
 
 # %% [markdown]
-# Expanding $\Delta\boldsymbol\theta(k-1) = \boldsymbol\theta(k-1) - \boldsymbol\theta(k)$ shows that this
-# is heavy ball
-# again, with $\alpha = (1-\beta)\gamma$ (the lecture's "$(1-\beta)\gamma \to \alpha(k)$"), from the
-# second step on; only the first step differs, $\gamma\,\mathbf{g}(1)$ instead of
-# $(1-\beta)\gamma\,\mathbf{g}(1)$, because the EMA starts at $s(1) = y(1)$. The EMA form keeps the
-# total weight of the past at $(1-\beta)(1 + \beta + \dots) = 1$, so $\gamma$ keeps the meaning of
-# a step size when $\beta$ changes.
+# Expanding $\Delta\boldsymbol\theta(k-1) = \boldsymbol\theta(k-1) - \boldsymbol\theta(k)$ shows that
+# this is heavy ball again, with $\alpha = (1-\beta)\gamma$ (the lecture's
+# "$(1-\beta)\gamma \to \alpha(k)$"), from the second step on; only the first step differs,
+# $\gamma\,\mathbf{g}(1)$ instead of $(1-\beta)\gamma\,\mathbf{g}(1)$, because the EMA starts at
+# $s(1) = y(1)$. The EMA form keeps the total weight of the past at
+# $(1-\beta)(1 + \beta + \dots) = 1$, so $\gamma$ keeps the meaning of a step size when $\beta$
+# changes.
 #
 # ## Nesterov: look ahead, then step
 #
-# Nesterov's accelerated gradient evaluates the gradient not at $\boldsymbol\theta(k)$ but at the point
-# the momentum is about to carry us to, the **lookahead**
+# Nesterov's accelerated gradient evaluates the gradient not at $\boldsymbol\theta(k)$ but at the
+# point the momentum is about to carry us to, the **lookahead**
 #
 # $$\tilde{\boldsymbol\theta}(k) = \boldsymbol\theta(k) + \beta\big(\boldsymbol\theta(k) -
 # \boldsymbol\theta(k-1)\big),
 #   \qquad \boldsymbol\theta(k+1) = \tilde{\boldsymbol\theta}(k) - \alpha\,\nabla
 #   f\big(\tilde{\boldsymbol\theta}(k)\big).$$
 #
-# Heavy ball: gradient step, then momentum. Nesterov: momentum first, then a gradient step
-# from where it lands. `SGD(..., nesterov=True)` uses PyTorch's form, whose stored parameters
-# are the lookahead points $\tilde{\boldsymbol\theta}(k)$ themselves (so `backward()` computes the
-# gradient at the right place). Check on the same $f$:
+# Heavy ball: gradient step, then momentum. Nesterov: momentum first, then a gradient step from where
+# it lands. `SGD(..., nesterov=True)` uses PyTorch's form, whose stored parameters are the lookahead
+# points $\tilde{\boldsymbol\theta}(k)$ themselves (so `backward()` computes the gradient at the right
+# place). Check on the same $f$:
 
 # %%
 alpha, beta = 0.3, 0.9
@@ -270,15 +265,14 @@ for k in range(1, 9):
 # %% [markdown]
 # ## An ill-conditioned quadratic: the jittery path
 #
-# $f(\boldsymbol\theta) = \tfrac12(\theta_1^2 + 20\,\theta_2^2)$ has curvature 1 along $\theta_1$ and 20
-# along
-# $\theta_2$. GD's step multiplies the error along each axis by $1 - \alpha h$ ($h$ the
+# $f(\boldsymbol\theta) = \tfrac12(\theta_1^2 + 20\,\theta_2^2)$ has curvature 1 along $\theta_1$ and
+# 20 along $\theta_2$. GD's step multiplies the error along each axis by $1 - \alpha h$ ($h$ the
 # curvature): with $\alpha = 0.095$ that is $-0.9$ along $\theta_2$ (it jumps across the valley at
 # every step) and $0.905$ along $\theta_1$ (it creeps along the floor). Heavy ball with the same
 # $\alpha$ and $\beta = 0.5$ shrinks the error by about $\sqrt\beta = 0.71$ per step in **both**
-# directions. Nesterov needs a smaller step on the stiff axis (see below); we give it
-# $\alpha = 0.05$, $\beta = 0.6$. All runs start at $(-4, 1)$, through `viz.optimizer_path`, which
-# records $\boldsymbol\theta(0), \boldsymbol\theta(1), \dots$ of the real optimizer.
+# directions. Nesterov needs a smaller step on the stiff axis (see below); we give it $\alpha = 0.05$,
+# $\beta = 0.6$. All runs start at $(-4, 1)$, through `viz.optimizer_path`, which records
+# $\boldsymbol\theta(0), \boldsymbol\theta(1), \dots$ of the real optimizer.
 
 
 # %%
@@ -328,16 +322,15 @@ ravine_paths = {
 compare(ravine, ravine_paths, "f = ½(θ₁² + 20 θ₂²)", xlim=(-4.5, 1.0), ylim=(-1.3, 1.3))
 
 # %% [markdown]
-# GD zig-zags across the valley all the way down. Heavy ball's first swings are as wide,
-# but the sign-flipping components of the gradient cancel in its sum while the steady pull
-# along $\theta_1$ adds up, so it reaches the minimum in a few turns: after 40 steps its loss is
-# many orders of magnitude below GD's. Nesterov's lookahead gradient already points back
-# before the momentum overshoots the valley floor: after its first step, its path runs
-# straight along the floor.
+# GD zig-zags across the valley all the way down. Heavy ball's first swings are as wide, but the
+# sign-flipping components of the gradient cancel in its sum while the steady pull along $\theta_1$
+# adds up, so it reaches the minimum in a few turns: after 40 steps its loss is many orders of
+# magnitude below GD's. Nesterov's lookahead gradient already points back before the momentum
+# overshoots the valley floor: after its first step, its path runs straight along the floor.
 #
-# The braking has a price: on a stiff direction Nesterov tolerates a smaller step. For a
-# quadratic with curvature $h$, heavy ball is stable for $\alpha h < 2(1+\beta)$ but Nesterov
-# only for $\alpha h < 2(1+\beta)/(1+2\beta)$, less than GD's limit of 2. With $\alpha = 0.095$ and
+# The braking has a price: on a stiff direction Nesterov tolerates a smaller step. For a quadratic
+# with curvature $h$, heavy ball is stable for $\alpha h < 2(1+\beta)$ but Nesterov only for
+# $\alpha h < 2(1+\beta)/(1+2\beta)$, less than GD's limit of 2. With $\alpha = 0.095$ and
 # $\beta = 0.5$ we have $\alpha h = 1.9$: inside heavy ball's limit of 3, outside Nesterov's 1.5.
 
 # %%
@@ -352,13 +345,14 @@ for name, make in {
 # ## A plateau
 #
 # $f(\boldsymbol\theta) = 1 - \exp\!\big(-(\theta_1^2 + 4\theta_2^2)/2\big)$ is a bowl at the origin
-# surrounded by a
-# nearly flat plain. From $\boldsymbol\theta(0) = (3, 1)$ its gradient is below $0.01$ in norm and does not
-# point at the minimum (the bowl is elliptic), so the paths curve. GD with $\alpha = 0.3$ takes
-# tiny steps; heavy ball and Nesterov with $\beta = 0.9$ keep adding the small, same-direction
-# gradients, and their steps grow towards $1/(1-\beta) = 10$ times GD's. The middle panel zooms
-# on the start, where the dots (one per iteration) show the step lengths; where paths overlap,
-# the one drawn first shows as a wider, paler band.
+# surrounded by a nearly flat plain. From $\boldsymbol\theta(0) = (3, 1)$ its gradient is below $0.01$
+# in norm and does not point at the minimum (the bowl is elliptic), so the paths curve. (On a round
+# bowl, $1 - e^{-\|\boldsymbol\theta\|^2/2}$, every gradient points at the origin: all three methods would
+# move on the one line through $\boldsymbol\theta(0)$ and 0, and differ only in speed.) GD with
+# $\alpha = 0.3$ takes tiny steps; heavy ball and Nesterov with $\beta = 0.9$ keep adding the small,
+# same-direction gradients, and their steps grow towards $1/(1-\beta) = 10$ times GD's. The middle
+# panel zooms on the start, where the dots (one per iteration) show the step lengths; where paths
+# overlap, the one drawn first shows as a wider, paler band.
 
 
 # %%
@@ -384,26 +378,24 @@ compare(
 )
 
 # %% [markdown]
-# After 80 steps GD is still on the plateau (its loss has barely moved from 1): its dots in
-# the zoom are closely spaced and its steps grow only slowly as the slope steepens. Both
-# momentum methods leave the plateau early, along the same curve at first (the zoom shows
-# their dots spreading apart as the steps grow). Then they differ: heavy ball arrives with a
-# lot of speed, overshoots the minimum and swings around it several times before settling
-# (momentum is also inertia), while Nesterov's lookahead sees the slope turn and brakes, and
-# it is down to a much smaller loss after the same 80 steps.
+# After 80 steps GD is still on the plateau (its loss has barely moved from 1): its dots in the zoom
+# are closely spaced and its steps grow only slowly as the slope steepens. Both momentum methods leave
+# the plateau early, along the same curve at first (the zoom shows their dots spreading apart as the
+# steps grow). Then they differ: heavy ball arrives with a lot of speed, overshoots the minimum and
+# swings around it several times before settling (momentum is also inertia), while Nesterov's
+# lookahead sees the slope turn and brakes, and it is down to a much smaller loss after the same 80
+# steps.
 #
 # **Take-aways**
 #
 # * The EMA $s(t) = \beta s(t-1) + (1-\beta) y(t)$ trades noise (low $\beta$) against lag (high
 #   $\beta$); it remembers about $1/(1-\beta)$ steps.
-# * Heavy ball,
-#   $\boldsymbol\theta(k+1) = \boldsymbol\theta(k) - \alpha\mathbf{g}(k) + \beta\,\Delta$ with
-#   $\Delta = \boldsymbol\theta(k) - \boldsymbol\theta(k-1)$, steps along
+# * Heavy ball, $\boldsymbol\theta(k+1) = \boldsymbol\theta(k) - \alpha\mathbf{g}(k) + \beta\,\Delta$
+#   with $\Delta = \boldsymbol\theta(k) - \boldsymbol\theta(k-1)$, steps along
 #   $\sum_j \beta^{k-j}\mathbf{g}(j)$: consistent gradients add up (plateaus, valley floors),
-#   oscillating ones cancel (less zig-zag). `SGD(lr=α, momentum=β)`; the EMA form is
-#   `dampening=β`.
+#   oscillating ones cancel (less zig-zag). `SGD(lr=α, momentum=β)`; the EMA form is `dampening=β`.
 # * Nesterov takes the gradient at the lookahead
-#   $\boldsymbol\theta(k) + \beta(\boldsymbol\theta(k) - \boldsymbol\theta(k-1))$: it
-#   brakes before overshooting, at the price of a smaller stable step. `SGD(nesterov=True)`.
+#   $\boldsymbol\theta(k) + \beta(\boldsymbol\theta(k) - \boldsymbol\theta(k-1))$: it brakes before
+#   overshooting, at the price of a smaller stable step. `SGD(nesterov=True)`.
 #
 # Next: [08 backpropagation](08_backpropagation.ipynb).

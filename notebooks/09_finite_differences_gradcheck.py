@@ -16,13 +16,13 @@
 # %% [markdown]
 # # 9. Finite differences versus backpropagation, and gradient checking
 #
-# There is a much simpler way to get a derivative than backpropagation, straight from its
-# definition: nudge one parameter and watch the loss move. The lecture writes it as
+# There is a much simpler way to get a derivative than backpropagation, straight from its definition:
+# nudge one parameter and watch the loss move. The lecture writes it as
 #
 # $$\frac{\partial\mathcal{L}}{\partial w_j} \approx \frac{\mathcal{L}(w + h e_j) - \mathcal{L}(w)}{h},$$
 #
-# with $e_j$ the $j$-th unit vector and $h > 0$ small. It is "simple conceptually, easy to
-# implement, but extremely slow". This notebook
+# with $e_j$ the $j$-th unit vector and $h > 0$ small. It is "simple conceptually, easy to implement,
+# but extremely slow". This notebook
 #
 # 1. measures how accurate such formulas are, and why the **central** difference is the one to use;
 # 2. counts and times the work: finite differences need $2m$ forward passes for $m$ parameters,
@@ -48,15 +48,14 @@ plt.rcParams.update({"figure.dpi": 90, "figure.figsize": (6.4, 3.8), "axes.grid"
 # %% [markdown]
 # ## One variable: forward versus central differences
 #
-# Take $f(x) = x^2 \sin x$, whose derivative we know by hand, $f'(x) = 2x\sin x + x^2\cos x$.
-# Two finite-difference formulas:
+# Take $f(x) = x^2 \sin x$, whose derivative we know by hand, $f'(x) = 2x\sin x + x^2\cos x$. Two
+# finite-difference formulas:
 #
 # * forward, $\dfrac{f(x+h) - f(x)}{h}$: error $O(h)$ (by Taylor, the $f''$ term survives);
 # * central, $\dfrac{f(x+h) - f(x-h)}{2h}$: error $O(h^2)$ (the $f''$ terms cancel).
 #
-# Make $h$ too small, though, and rounding takes over: $f(x+h)$ and $f(x)$ agree in almost all
-# of their 16 significant digits and the subtraction keeps mostly noise, an error of about
-# $10^{-16}/h$.
+# Make $h$ too small, though, and rounding takes over: $f(x+h)$ and $f(x)$ agree in almost all of
+# their 16 significant digits and the subtraction keeps mostly noise, an error of about $10^{-16}/h$.
 
 
 # %%
@@ -93,16 +92,16 @@ ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# Read the plot from right to left. For large $h$ the truncation error dominates and each line
-# follows its slope, 1 for forward, 2 for central. Past a sweet spot (near $h \approx 10^{-8}$
-# for forward, $10^{-5}$ to $10^{-6}$ for central) rounding wins and the error grows again. The
-# central difference is both more accurate and less sensitive to $h$: `micrograd_plus` uses it,
-# with `eps=1e-6` by default. Backprop has neither error; it is exact up to rounding.
+# Read the plot from right to left. For large $h$ the truncation error dominates and each line follows
+# its slope, 1 for forward, 2 for central. Past a sweet spot (near $h \approx 10^{-8}$ for forward,
+# $10^{-5}$ to $10^{-6}$ for central) rounding wins and the error grows again. The central difference
+# is both more accurate and less sensitive to $h$: `micrograd_plus` uses it, with `eps=1e-6` by
+# default. Backprop has neither error; it is exact up to rounding.
 #
 # ## Many variables: `numerical_grad`
 #
-# `numerical_grad(f, xs, eps=1e-6)` takes a function of `len(xs)` `Value`s and a list of
-# numbers, and returns the central difference for every input,
+# `numerical_grad(f, xs, eps=1e-6)` takes a function of `len(xs)` `Value`s and a list of numbers, and
+# returns the central difference for every input,
 # $\partial f/\partial x_i \approx (f(x + h e_i) - f(x - h e_i))/2h$.
 
 
@@ -118,15 +117,15 @@ print("backprop :", [f"{v.grad:+.10f}" for v in leaves])
 print("numerical:", [f"{d:+.10f}" for d in numerical_grad(g_demo, xs_demo)])
 
 # %% [markdown]
-# They agree to about ten digits, which is what an $O(h^2)$ truncation error plus rounding
-# predicts for $h = 10^{-6}$.
+# They agree to about ten digits, which is what an $O(h^2)$ truncation error plus rounding predicts
+# for $h = 10^{-6}$.
 #
 # ## Count the forward passes
 #
-# For $m$ parameters the central difference evaluates the loss twice per parameter: $2m$
-# forward passes. Backprop does one forward pass and one backward pass for all $m$ at once, and
-# the backward pass costs about as much as the forward one (it visits the same nodes, with a
-# multiply-add per edge). Counting is exact on any machine: wrap the loss in a counter.
+# For $m$ parameters the central difference evaluates the loss twice per parameter: $2m$ forward
+# passes. Backprop does one forward pass and one backward pass for all $m$ at once, and the backward
+# pass costs about as much as the forward one (it visits the same nodes, with a multiply-add per
+# edge). Counting is exact on any machine: wrap the loss in a counter.
 #
 # The model: $n = 10$ samples $\mathbf{x}_i \in \mathbb{R}^m$, one tanh unit and the squared error,
 #
@@ -177,9 +176,9 @@ largest = max(abs(p.grad - d) for p, d in zip(params, numeric))
 print(f"largest |difference| between the two gradients: {largest:.1e}")
 
 # %% [markdown]
-# **Exercise 1.** How many forward passes does `numerical_grad` need for a model with
-# $m = 100$ parameters? And the lecture's one-sided formula (one pass at $w$, then one per
-# parameter)? The cell checks the first answer by counting.
+# **Exercise 1.** How many forward passes does `numerical_grad` need for a model with $m = 100$
+# parameters? And the lecture's one-sided formula (one pass at $w$, then one per parameter)? The cell
+# checks the first answer by counting.
 
 # %%
 central_passes = 200  # your answer, central differences
@@ -194,23 +193,29 @@ print(f"correct: 2m = {loss_100.calls} (central), m + 1 = 101 (one-sided)")
 # %% [markdown]
 # ## Measure it
 #
-# Now the stopwatch, as $m$ grows. Absolute times depend on the machine, so we report
-# everything in units of **one forward pass** of the same loss: the ratio is what the
-# counting above predicts, and it does not depend on how fast the computer is. (The timer
-# pauses the garbage collector and keeps the best of a few rounds, as `timeit` does, so a
-# busy moment of the machine does not land in one measurement only.)
+# Now the stopwatch, as $m$ grows. Absolute times depend on the machine, so we report everything in
+# units of **one forward pass** of the same loss: the ratio is what the counting above predicts, and
+# it does not depend on how fast the computer is. (As `timeit` does, the timer pauses the garbage
+# collector, repeats each call for at least 20 ms, and keeps the best of three rounds, so a busy
+# moment of a shared machine does not land in one measurement only; on a heavily loaded machine the
+# ratios still wobble.)
 
 
 # %%
-def best_time(fn, repeat, rounds=3):
+def best_time(fn, rounds=3, at_least=0.02):
+    """Seconds per call of fn: each round calls it until at_least seconds have passed."""
     best = math.inf
     gc.disable()
     try:
         for _ in range(rounds):
-            start = time.perf_counter()
-            for _ in range(repeat):
+            calls, start = 0, time.perf_counter()
+            while True:
                 fn()
-            best = min(best, (time.perf_counter() - start) / repeat)
+                calls += 1
+                elapsed = time.perf_counter() - start
+                if elapsed >= at_least:
+                    break
+            best = min(best, elapsed / calls)
     finally:
         gc.enable()
     return best
@@ -230,9 +235,9 @@ ratios = []
 for m in ms:
     loss = make_loss(m)
     theta = [random.Random(m).uniform(-1, 1) for _ in range(m)]
-    t_forward = best_time(partial(forward_only, loss, theta), repeat=10)
-    t_backprop = best_time(partial(backprop, loss, theta), repeat=5)
-    t_finite = best_time(partial(numerical_grad, loss, theta), repeat=1, rounds=2 if m > 20 else 3)
+    t_forward = best_time(partial(forward_only, loss, theta))
+    t_backprop = best_time(partial(backprop, loss, theta))
+    t_finite = best_time(partial(numerical_grad, loss, theta))
     ratios.append((t_backprop / t_forward, t_finite / t_forward))
     print(
         f"m = {m:3d}: backprop = {ratios[-1][0]:4.1f} forward passes,   "
@@ -250,25 +255,24 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# Measured in forward passes, the finite-difference gradient grows along the $2m$ line (a
-# little above it: each of its evaluations also builds fresh leaves and copies the inputs), while
-# backprop stays at a small constant whatever $m$: a forward pass that records the graph, and
-# one sweep back over it. With the million weights of a modest network, finite differences
-# would need two million forward passes per gradient step; backprop the equivalent of a few.
-# That is the lecture's "total cost of backpropagation is roughly the same as making just two
-# forward passes through the network".
+# Measured in forward passes, the finite-difference gradient grows in proportion to $m$, along the
+# $2m$ line (up to timing noise and the small overheads of each evaluation), while backprop stays at a
+# small constant whatever $m$: a forward pass that records the graph, and one sweep back over it.
+# With the million weights of a modest network, finite differences would need two million forward
+# passes per gradient step; backprop the equivalent of a few. That is the lecture's "total cost of
+# backpropagation is roughly the same as making just two forward passes through the network".
 #
 # ## Gradient checking: `gradcheck`
 #
-# Finite differences are too slow to train with, but they are simple and independent of the
-# code they test, which makes them the reference for **checking** gradients.
-# `gradcheck(f, xs)` computes both and returns `True`, or raises `GradcheckError` listing every
-# input whose analytic and numeric gradients differ by more than `atol + rtol·|numeric|`.
+# Finite differences are too slow to train with, but they are simple and independent of the code they
+# test, which makes them the reference for **checking** gradients. `gradcheck(f, xs)` computes both
+# and returns `True`, or raises `GradcheckError` listing every input whose analytic and numeric
+# gradients differ by more than `atol + rtol·|numeric|`.
 #
-# To see it fail, we declare our own primitive with the op table's `OpSpec` (the record every
-# built-in op is: a forward function and the *local* derivative with respect to each operand)
-# and get the derivative wrong on purpose, a classic slip for the sigmoid: $\sigma'(x) = \sigma(x)$
-# instead of $\sigma(x)(1 - \sigma(x))$.
+# To see it fail, we declare our own primitive with the op table's `OpSpec` (the record every built-in
+# op is: a forward function and the *local* derivative with respect to each operand) and get the
+# derivative wrong on purpose, a classic slip for the sigmoid: $\sigma'(x) = \sigma(x)$ instead of
+# $\sigma(x)(1 - \sigma(x))$.
 
 
 # %%
@@ -296,8 +300,8 @@ except GradcheckError as err:
     print(err)
 
 # %% [markdown]
-# The report names each input, both numbers and the error. Note that all three inputs fail by
-# the same factor: the wrong rule sits on the one node they all pass through.
+# The report names each input, both numbers and the error. Note that all three inputs fail by the same
+# factor: the wrong rule sits on the one node they all pass through.
 #
 # **Exercise 2.** Fix the derivative and run the cell: `gradcheck` must return `True`.
 
@@ -316,8 +320,8 @@ print("gradcheck passes")
 #
 # The same check works on anything built from `Value`s. For a network, two views:
 #
-# * with respect to its **inputs**: `gradcheck(lambda *x: model(list(x)), x)` tests every
-#   layer's backward pass (the gradient reaches the input only through BP2, layer after layer);
+# * with respect to its **inputs**: `gradcheck(lambda *x: model(list(x)), x)` tests every layer's
+#   backward pass (the gradient reaches the input only through BP2, layer after layer);
 # * with respect to its **parameters**, the lecture's recipe done literally: nudge one weight's
 #   `.data` by $\pm h$, re-evaluate the loss, and compare with the `.grad` that `backward()` left.
 
@@ -348,8 +352,8 @@ print(f"largest |central difference − grad| = {worst:.1e}")
 assert worst < 1e-8
 
 # %% [markdown]
-# Every op of `micrograd_plus` is tested this way, at many random points: notebook 11 shows how
-# to property-test your own functions, ops and models with the same tools.
+# Every op of `micrograd_plus` is tested this way, at many random points: notebook 11 shows how to
+# property-test your own functions, ops and models with the same tools.
 #
 # **Take-aways**
 #

@@ -21,8 +21,8 @@
 # generalises. This notebook trains
 #
 # 1. a **binary** classifier on the two moons, and draws its decision boundary;
-# 2. a **multi-class** classifier on three interleaved spirals, with one output per class and
-#    the cross-entropy loss;
+# 2. a **multi-class** classifier on three interleaved spirals, with one output per class and the
+#    cross-entropy loss;
 # 3. where scikit-learn is installed, a classifier of 8×8 handwritten **digits**;
 #
 # and saves a trained model's weights to a file and loads them back.
@@ -74,12 +74,10 @@ def scatter(ax, X, y, title, marker="o"):
 # %% [markdown]
 # ## Two moons: a binary classifier
 #
-# 160 points, two interleaving half circles with noise; 120 for training, 40 held out. The
-# network has one output, a score $F_{\boldsymbol\theta}(\mathbf{x})$: class 1 when it is positive. We train
-# it
-# with `bce_with_logits`, the binary cross-entropy of $\sigma(F_{\boldsymbol\theta}(\mathbf{x}))$ written in
-# a numerically
-# stable way, and minibatch SGD with momentum.
+# 160 points, two interleaving half circles with noise; 120 for training, 40 held out. The network has
+# one output, a score $F_{\boldsymbol\theta}(\mathbf{x})$: class 1 when it is positive. We train it
+# with `bce_with_logits`, the binary cross-entropy of $\sigma(F_{\boldsymbol\theta}(\mathbf{x}))$
+# written in a numerically stable way, and minibatch SGD with momentum.
 
 # %%
 X_moons, y_moons = data.make_moons(n_samples=160, noise=0.15, seed=0)
@@ -108,9 +106,8 @@ print(f"training accuracy {accuracy(moons_net, Xm_train, ym_train):.0%}")
 print(f"test accuracy     {accuracy(moons_net, Xm_test, ym_test):.0%}")
 
 # %% [markdown]
-# `viz.plot_decision_boundary` evaluates the network on a grid and colours each region by the
-# class it predicts, with the data on top and the boundary $F_{\boldsymbol\theta}(\mathbf{x}) = 0$ drawn
-# black;
+# `viz.plot_decision_boundary` evaluates the network on a grid and colours each region by the class it
+# predicts, with the data on top and the boundary $F_{\boldsymbol\theta}(\mathbf{x}) = 0$ drawn black;
 # `viz.plot_history` shows the loss and accuracy per epoch that `fit` recorded.
 
 # %%
@@ -123,13 +120,13 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The boundary is piecewise linear (the network is made of ReLUs) and bends around the tips of
-# both moons. The test accuracy is close to the training accuracy: with 120 samples for 105
-# parameters and this much noise, the network has not memorised the training set.
+# The boundary is piecewise linear (the network is made of ReLUs) and bends around the tips of both
+# moons. The test accuracy is close to the training accuracy: with 120 samples for 105 parameters and
+# this much noise, the network has not memorised the training set.
 #
 # **Exercise 1.** `accuracy` counts a prediction as class 1 when the score is above 0. Count the
-# misclassified test points yourself from `predict` (which returns the scores as floats) and
-# check that you get the same accuracy.
+# misclassified test points yourself from `predict` (which returns the scores as floats) and check
+# that you get the same accuracy.
 
 # %%
 scores = predict(moons_net, Xm_test)
@@ -141,12 +138,12 @@ print(f"{wrong} of {len(ym_test)} test points misclassified")
 # %% [markdown]
 # ## Three spirals: a multi-class classifier
 #
-# For $K$ classes the network has $K$ outputs $F_{\boldsymbol\theta}(\mathbf{x}) \in \mathbb{R}^K$, one
-# score (logit) per
-# class; the prediction is the class with the largest score. The loss is the **cross-entropy**
-# of the softmax probabilities, $\ell(y, F) = -\log\big(e^{F_y} / \sum_c e^{F_c}\big)$
-# (`losses.cross_entropy`, computed as a stable log-softmax). Three spiral arms that turn
-# around each other are a classic test: no straight line separates any two of them.
+# For $K$ classes the network has $K$ outputs $F_{\boldsymbol\theta}(\mathbf{x}) \in \mathbb{R}^K$,
+# one score (logit) per class; the prediction is the class with the largest score. The loss is the
+# **cross-entropy** of the softmax probabilities,
+# $\ell(y, F) = -\log\big(e^{F_y} / \sum_c e^{F_c}\big)$ (`losses.cross_entropy`, computed as a stable
+# log-softmax). Three spiral arms that turn around each other are a classic test: no straight line
+# separates any two of them.
 
 # %%
 X_spirals, y_spirals = data.make_spirals(n_samples=200, noise=0.05, seed=0, n_classes=3)
@@ -177,16 +174,16 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The three regions follow the arms: the network has learned curved boundaries out of smooth
-# tanh units. Near the centre, where the arms start together, the classes overlap and mistakes
-# are unavoidable.
+# The three regions follow the arms: the network has learned curved boundaries out of smooth tanh
+# units. Near the centre, where the arms start together, the classes overlap and mistakes are
+# unavoidable.
 #
 # ## Handwritten digits (needs scikit-learn)
 #
-# scikit-learn ships 1,797 grey-level images of handwritten digits, 8×8 pixels each. Flattened,
-# each is a vector $\mathbf{x} \in \mathbb{R}^{64}$ (we scale the pixel values from $[0, 16]$ to $[0, 1]$),
-# and there are $K = 10$ classes. We train on 200 images and test on 100 others. The cell
-# skips itself when scikit-learn is not installed.
+# scikit-learn ships 1,797 grey-level images of handwritten digits, 8×8 pixels each. Flattened, each
+# is a vector $\mathbf{x} \in \mathbb{R}^{64}$ (we scale the pixel values from $[0, 16]$ to $[0, 1]$),
+# and there are $K = 10$ classes. We train on 200 images and test on 100 others. The cell skips itself
+# when scikit-learn is not installed.
 
 # %%
 try:
@@ -233,17 +230,16 @@ if load_digits is not None:
 
 
 # %% [markdown]
-# A network with one hidden layer of 12 units, trained for six epochs, reads most of the
-# test digits right; the training accuracy is higher than the test accuracy, the statistical
-# error of notebook 05 at work (200 training images for 910 parameters).
+# A network with one hidden layer of 12 units, trained for six epochs, reads most of the test digits
+# right; the training accuracy is higher than the test accuracy, the statistical error of notebook 05
+# at work (200 training images for 910 parameters).
 #
 # ## Saving and loading weights
 #
-# `model.save(path)` writes the architecture and every parameter, by its `named_parameters()`
-# name, to a JSON file (never pickle, so loading a file can never run code); `model.load(path)`
-# reads them into a model of the same architecture. We save the spiral classifier into a
-# temporary directory, load it into a freshly initialised network, and check that the two
-# predict the same.
+# `model.save(path)` writes the architecture and every parameter, by its `named_parameters()` name, to
+# a JSON file (never pickle, so loading a file can never run code); `model.load(path)` reads them into
+# a model of the same architecture. We save the spiral classifier into a temporary directory, load it
+# into a freshly initialised network, and check that the two predict the same.
 
 # %%
 with tempfile.TemporaryDirectory() as tmp:
@@ -263,9 +259,8 @@ assert predict(restored, Xs_test) == predict(spiral_net, Xs_test)
 assert restored.state_dict() == spiral_net.state_dict()
 
 # %% [markdown]
-# A file saved from one architecture does not load into another: the parameter names differ,
-# and `load` raises a `KeyError` naming the missing and unexpected keys, leaving the model
-# unchanged.
+# A file saved from one architecture does not load into another: the parameter names differ, and
+# `load` raises a `KeyError` naming the missing and unexpected keys, leaving the model unchanged.
 
 # %%
 with tempfile.TemporaryDirectory() as tmp:
@@ -276,14 +271,15 @@ with tempfile.TemporaryDirectory() as tmp:
     try:
         wider.load(path)
     except KeyError as err:
-        print("KeyError:", str(err)[:200], "...")
+        message = str(err)
+        print("KeyError:", message[message.find("missing") :][:150], "...")
     assert wider.state_dict() == before
 
 # %% [markdown]
 # **Take-aways**
 #
-# * A classifier is a network, a loss and an optimizer: one score and `bce_with_logits` (or
-#   `hinge`) for two classes, $K$ scores and `cross_entropy` for $K$ classes.
+# * A classifier is a network, a loss and an optimizer: one score and `bce_with_logits` (or `hinge`)
+#   for two classes, $K$ scores and `cross_entropy` for $K$ classes.
 # * Judge it on data it was not trained on; a gap between training and test accuracy is the
 #   statistical error.
 # * `save`/`load` store the parameters as JSON by name; loading checks the architecture.

@@ -16,25 +16,25 @@
 # %% [markdown]
 # # 11. Property-testing gradients
 #
-# Notebook 09 checked gradients at one point with `gradcheck`. A wrong derivative can be right
-# at that point and wrong elsewhere: only for negative inputs, only when a node is used twice,
-# only past some size. **Property-based testing** states a property that must hold for *every*
-# input ("backprop agrees with finite differences") and lets a library,
-# [hypothesis](https://hypothesis.readthedocs.io), search for an input that breaks it. When it
-# finds one, it *shrinks* it to a simplest failing case before reporting.
+# Notebook 09 checked gradients at one point with `gradcheck`. A wrong derivative can be right at that
+# point and wrong elsewhere: only for negative inputs, only when a node is used twice, only past some
+# size. **Property-based testing** states a property that must hold for *every* input ("backprop
+# agrees with finite differences") and lets a library,
+# [hypothesis](https://hypothesis.readthedocs.io), search for an input that breaks it. When it finds
+# one, it *shrinks* it to a simplest failing case before reporting.
 #
 # `micrograd_plus.testing` holds the tools the project's own tests use:
 #
 # * `assert_grad_close(f, xs)`: `gradcheck`'s comparison as an `assert`, with the mismatch report;
 # * strategies (hypothesis's recipes for random inputs): `finite_floats`, `values_in`,
-#   `inputs_for(spec)` (numbers inside an op's domain, away from its kinks),
-#   `expression_graphs()` (random graphs with shared sub-expressions) and `small_mlps()`.
+#   `inputs_for(spec)` (numbers inside an op's domain, away from its kinks), `expression_graphs()`
+#   (random graphs with shared sub-expressions) and `small_mlps()`.
 #
 # This notebook uses them on a function of our own, on an op of our own registered in
-# `micrograd_plus.ops`, and on models. Every test runs with a small `max_examples` so the
-# notebook stays fast, `derandomize=True` so it draws the same examples at every run, and
-# `database=None` so it keeps no database of failing examples (hypothesis may still leave a
-# small cache in a `.hypothesis/` folder, which carries its own `.gitignore`).
+# `micrograd_plus.ops`, and on models. Every test runs with a small `max_examples` so the notebook
+# stays fast, `derandomize=True` so it draws the same examples at every run, and `database=None` so it
+# keeps no database of failing examples (hypothesis may still leave a small cache in a `.hypothesis/`
+# folder, which carries its own `.gitignore`).
 
 # %%
 import math
@@ -62,8 +62,8 @@ def quick(n):
 # ## One point, then every point
 #
 # `assert_grad_close(f, xs)` takes the same `f` (a function of `len(xs)` `Value`s) and `xs` as
-# `gradcheck`, and raises an `AssertionError` carrying the report instead of returning `True`.
-# Take a smooth hinge loss with an L2 penalty, $\ell(w, x) = \mathrm{softplus}(1 - w x) + 0.1\,w^2$:
+# `gradcheck`, and raises an `AssertionError` carrying the report instead of returning `True`. Take a
+# smooth hinge loss with an L2 penalty, $\ell(w, x) = \mathrm{softplus}(1 - w x) + 0.1\,w^2$:
 
 
 # %%
@@ -75,10 +75,10 @@ assert_grad_close(smooth_hinge, [0.5, -2.0])
 print("one point: backprop and finite differences agree")
 
 # %% [markdown]
-# Now as a property. `@given(...)` turns a function into a test that hypothesis calls with
-# many drawn arguments; `finite_floats(lo, hi)` draws floats in $[lo, hi]$ (never NaN or
-# $\pm\infty$). Calling the decorated function runs the search; it returns quietly when no
-# counterexample is found. We also record the points it tried.
+# Now as a property. `@given(...)` turns a function into a test that hypothesis calls with many drawn
+# arguments; `finite_floats(lo, hi)` draws floats in $[lo, hi]$ (never NaN or $\pm\infty$). Calling
+# the decorated function runs the search; it returns quietly when no counterexample is found. We also
+# record the points it tried.
 
 # %%
 tried = []
@@ -95,23 +95,23 @@ test_smooth_hinge_gradient()
 print(f"passed on {len(tried)} drawn points, e.g. {tried[:2]} and {tried[-1]}")
 
 # %% [markdown]
-# Hypothesis deliberately tries edge values (0, the interval's ends, tiny numbers) as well as
-# random ones: those are where hand-written derivatives tend to break.
+# Hypothesis deliberately tries edge values (0, the interval's ends, tiny numbers) as well as random
+# ones: those are where hand-written derivatives tend to break.
 #
 # ## An op of your own
 #
-# `micrograd_plus.ops` is the table of primitives. A new primitive is an `OpSpec`: a name, the
-# number of operands, the forward function on floats, and `local_grads(x, out)`, the derivative
-# of the output with respect to each operand. Written with the helpers of `ops` (`ops.tanh`,
-# `ops.exp`, ...), which work on floats and on `Value`s alike, the same rule also serves
-# `grad(..., create_graph=True)`, so the op can be differentiated twice.
+# `micrograd_plus.ops` is the table of primitives. A new primitive is an `OpSpec`: a name, the number
+# of operands, the forward function on floats, and `local_grads(x, out)`, the derivative of the output
+# with respect to each operand. Written with the helpers of `ops` (`ops.tanh`, `ops.exp`, ...), which
+# work on floats and on `Value`s alike, the same rule also serves `grad(..., create_graph=True)`, so
+# the op can be differentiated twice.
 #
-# Our op: $\operatorname{logcosh}(x) = \log\cosh x$, a smooth version of $|x|$ used as a robust
-# loss, with $\frac{d}{dx}\log\cosh x = \tanh x$. The forward pass is written so that it never
-# overflows: $\log\cosh x = |x| + \log(1 + e^{-2|x|}) - \log 2$. `ops.register` adds it to the table
-# `ops.OPS`, so it shows in graph pictures and in `testing.all_op_specs()`, which the project's own
-# property tests sweep. A name can be registered only once, so the cell reuses the op when it is
-# run again (restart the kernel after editing the definition).
+# Our op: $\operatorname{logcosh}(x) = \log\cosh x$, a smooth version of $|x|$ used as a robust loss,
+# with $\frac{d}{dx}\log\cosh x = \tanh x$. The forward pass is written so that it never overflows:
+# $\log\cosh x = |x| + \log(1 + e^{-2|x|}) - \log 2$. `ops.register` adds it to the table `ops.OPS`,
+# so it shows in graph pictures and in `testing.all_op_specs()`, which the project's own property
+# tests sweep. A name can be registered only once, so the cell reuses the op when it is run again
+# (restart the kernel after editing the definition).
 
 
 # %%
@@ -140,10 +140,10 @@ print(u, f"  du/dt = {t.grad:.6f}   tanh(0.7) = {math.tanh(0.7):.6f}")
 print("a built-in op now?", "logcosh" in ops.OPS)
 
 # %% [markdown]
-# The property test draws inputs with `inputs_for(spec)`: one float per operand, inside the
-# op's `domain` (by default $[-5, 5]$). The second test checks the **second** derivative too:
-# `grad(..., create_graph=True)` returns $\tanh x$ as a graph, which is itself differentiated
-# and compared with finite differences of the first derivative.
+# The property test draws inputs with `inputs_for(spec)`: one float per operand, inside the op's
+# `domain` (by default $[-5, 5]$). The second test checks the **second** derivative too: `grad(...,
+# create_graph=True)` returns $\tanh x$ as a graph, which is itself differentiated and compared with
+# finite differences of the first derivative.
 
 
 # %%
@@ -170,8 +170,8 @@ print("logcosh: first and second derivatives agree with finite differences")
 # ## A bug that one point does not show
 #
 # Suppose the derivative had been written $\tanh|x|$: a slip that is right for every $x \ge 0$.
-# `gradcheck` at a positive point passes; the property test finds a negative input, shrinks it
-# to a simple one, and reports it (the failing example is in the exception's notes).
+# `gradcheck` at a positive point passes; the property test finds a negative input, shrinks it to a
+# simple one, and reports it (the failing example is in the exception's notes).
 
 # %%
 bad_logcosh = OpSpec(
@@ -219,13 +219,13 @@ print("logcosh is even and its derivative odd, on every drawn x")
 # %% [markdown]
 # ## Random expression graphs
 #
-# Bugs in an engine hide where nodes are **shared**: a node used twice must receive the sum
-# of both paths' gradients. `expression_graphs()` draws whole programs, a few leaves and 10 to
-# 40 steps mixing arithmetic, elementary functions, activations and the fused `dot`/`sum` ops,
-# with operands that often reuse older nodes. Each op is applied only where it is smooth near
-# the drawn point, so finite differences apply. A drawn case is `(f, xs)`; its `repr` is the
-# program, which is what hypothesis prints when a case fails. (Hypothesis starts from the
-# simplest programs, a chain of `tanh`, and then explores.)
+# Bugs in an engine hide where nodes are **shared**: a node used twice must receive the sum of both
+# paths' gradients. `expression_graphs()` draws whole programs, a few leaves and 10 to 40 steps mixing
+# arithmetic, elementary functions, activations and the fused `dot`/`sum` ops, with operands that
+# often reuse older nodes. Each op is applied only where it is smooth near the drawn point, so finite
+# differences apply. A drawn case is `(f, xs)`; its `repr` is the program, which is what hypothesis
+# prints when a case fails. (Hypothesis starts from the simplest programs, a chain of `tanh`, and then
+# explores.)
 
 # %%
 shown = []
@@ -250,9 +250,9 @@ print(f_example)
 # ## Models
 #
 # `small_mlps()` draws a small seeded `nn.MLP` (random widths, depth, activation and output
-# activation) together with an input for it. Checking the gradient of the output with respect
-# to the input tests every layer's backward pass. ReLU-like activations have a kink at 0, where
-# finite differences straddle two slopes; we restrict the draw to smooth activations.
+# activation) together with an input for it. Checking the gradient of the output with respect to the
+# input tests every layer's backward pass. ReLU-like activations have a kink at 0, where finite
+# differences straddle two slopes; we restrict the draw to smooth activations.
 #
 # Our own op can go into a model too: here a network's output goes through `logcosh`, as a loss
 # $\log\cosh(F(\mathbf{x}) - y)$ would.
@@ -280,9 +280,9 @@ test_logcosh_loss_of_a_model()
 print("MLP input gradients, and a logcosh loss on top, agree with finite differences")
 
 # %% [markdown]
-# The same strategies compose with hypothesis's own: for a fixed architecture and drawn
-# **weights**, `st.integers` can choose the seed of `nn.MLP(..., rng=seed)`, and the test checks
-# the parameter gradients by nudging each weight, as in notebook 09.
+# The same strategies compose with hypothesis's own: for a fixed architecture and drawn **weights**,
+# `st.integers` can choose the seed of `nn.MLP(..., rng=seed)`, and the test checks the parameter
+# gradients by nudging each weight, as in notebook 09.
 
 
 # %%
@@ -311,13 +311,13 @@ test_parameter_gradients()
 print("parameter gradients agree for every drawn seed and input")
 
 # %% [markdown]
-# In a project these functions live in a `tests/` file and pytest runs them (drop the calls
-# and the `quick` settings; a hypothesis profile sets `max_examples` for the whole suite).
+# In a project these functions live in a `tests/` file and pytest runs them (drop the calls and the
+# `quick` settings; a hypothesis profile sets `max_examples` for the whole suite).
 #
 # **Take-aways**
 #
-# * A property test states what must hold for all inputs; hypothesis searches for a
-#   counterexample and shrinks it.
+# * A property test states what must hold for all inputs; hypothesis searches for a counterexample and
+#   shrinks it.
 # * `assert_grad_close` is `gradcheck` as an assertion; `inputs_for`, `expression_graphs` and
 #   `small_mlps` draw the inputs that matter for backprop: an op's domain, shared nodes, whole
 #   networks.
