@@ -17,11 +17,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .engine import Value, detect_anomaly, grad, no_grad
+from .compile import Tape, trace
+from .engine import TraceError, Value, detect_anomaly, grad, no_grad
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 
 __all__ = [
     "GradcheckError",
+    "Tape",
+    "TraceError",
     "Value",
     "data",
     "detect_anomaly",
@@ -32,6 +35,7 @@ __all__ = [
     "no_grad",
     "numerical_grad",
     "optim",
+    "trace",
     "viz",
 ]
 

@@ -33,7 +33,9 @@ from typing import Any
 
 from . import __version__
 
-DATASETS = ("moons", "circles", "spirals", "blobs")
+DATASETS = ("moons", "circles", "spirals", "blobs", "digits")
+N_CLASSES = {"moons": 2, "circles": 2, "spirals": 3, "blobs": 3, "digits": 10}
+N_INPUTS = {"digits": 64}  # the 2-D datasets: 2
 LOSS_CHOICES = ("auto", "hinge", "bce_with_logits", "cross_entropy", "mse")
 DEFAULT_OUT = "micrograd_plus_demo"
 MAX_PARAMETERS = 200_000
@@ -73,6 +75,7 @@ class DemoConfig:
     epochs: int = 50
     l2: float = 1e-4
     seed: int = 0
+    compile: bool = False
 
 
 DEFAULTS = DemoConfig()
@@ -89,6 +92,9 @@ class DemoResult:
     loss: str
     history: Any  # the train.History, once trained
     accuracy: float  # of the final model on the training set (NaN before training)
+    X_test: list[list[float]] | None = None  # held-out samples (digits)
+    y_test: list[int] | None = None
+    test_accuracy: float = math.nan
 
 
 def make_dataset(config: DemoConfig) -> tuple[list[list[float]], list[int], int]:
@@ -104,6 +110,8 @@ def make_dataset(config: DemoConfig) -> tuple[list[list[float]], list[int], int]
         return (*data.make_spirals(**kwargs, n_classes=3), 3)
     if config.dataset == "blobs":
         return (*data.make_blobs(**kwargs, centers=3), 3)
+    if config.dataset == "digits":  # real 8x8 images (scikit-learn); --samples/--noise unused
+        return (*data.load_digits(seed=config.seed), 10)
     raise ValueError(f"unknown dataset {config.dataset!r}; choose one of {', '.join(DATASETS)}.")
 
 
@@ -127,7 +135,12 @@ def build_demo(config: DemoConfig = DEFAULTS) -> DemoResult:
             "use cross_entropy or mse."
         )
     n_out = 1 if binary else n_classes  # mse: one output per class, one-hot targets
-    model = MLP(2, [*config.hidden, n_out], activation=config.activation, rng=config.seed)
+    model = MLP(len(X[0]), [*config.hidden, n_out], activation=config.activation, rng=config.seed)
+    if config.dataset == "digits":  # a fifth of the images held out
+        n_test = len(X) // 5
+        return DemoResult(
+            config, model, X[n_test:], y[n_test:], loss, None, math.nan, X_test=X[:n_test], y_test=y[:n_test]
+        )
     return DemoResult(config, model, X, y, loss, history=None, accuracy=math.nan)
 
 
@@ -160,6 +173,7 @@ def train_demo(
             l2=config.l2,
             progress=progress,
             callback=diverged,
+            compile=config.compile,
         )
     except ArithmeticError:  # e.g. exp overflowing once the weights have blown up
         raise DivergedError(finished[0] + 1, math.nan) from None
@@ -167,6 +181,8 @@ def train_demo(
     if history.loss and diverged(history.epoch[-1], history):
         raise DivergedError(history.epoch[-1], history.loss[-1])
     result.accuracy = accuracy(result.model, result.X, result.y, loss=result.loss)
+    if result.X_test is not None and result.y_test is not None:
+        result.test_accuracy = accuracy(result.model, result.X_test, result.y_test, loss=result.loss)
     return result
 
 
@@ -243,11 +259,14 @@ def write_plots(result: DemoResult, out: Path) -> list[Path]:
     from .viz import plot_decision_boundary, plot_history
 
     boundary, curve = out / "decision_boundary.png", out / "loss_curve.png"
-    with _atomic_target(boundary) as tmp:
-        plt.close(plot_decision_boundary(result.model, result.X, result.y, path=tmp))
+    written = []
+    if len(result.X[0]) == 2:  # a decision boundary needs 2-D inputs
+        with _atomic_target(boundary) as tmp:
+            plt.close(plot_decision_boundary(result.model, result.X, result.y, path=tmp))
+        written.append(boundary)
     with _atomic_target(curve) as tmp:
         plt.close(plot_history(result.history, path=tmp))
-    return [boundary, curve]
+    return [*written, curve]
 
 
 # --------------------------------------------------------------------------------------
@@ -368,6 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=d.seed, help="seed for data, weights and shuffling")
     demo.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), help="output folder")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.add_argument(
+        "--compile",
+        action="store_true",
+        help="trace the model once and train on NumPy arrays (fit(compile=True); needs NumPy)",
+    )
     return parser
 
 
@@ -398,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
 def model_size(config: DemoConfig, n_classes: int, loss: str) -> int:
     """The number of parameters the demo's MLP would have (computed, not built)."""
     n_out = 1 if loss in ("hinge", "bce_with_logits") else n_classes
-    sizes = [2, *config.hidden, n_out]
+    sizes = [N_INPUTS.get(config.dataset, 2), *config.hidden, n_out]
     total = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
     if config.activation == "prelu":
         total += sum(config.hidden)
@@ -416,7 +440,7 @@ def check_output_folder(out: Path) -> None:
 def _check_sizes(config: DemoConfig) -> None:
     if config.samples > MAX_SAMPLES:
         raise ValueError(f"--samples {config.samples} is too many for the demo (at most {MAX_SAMPLES:,}).")
-    n_classes = 2 if config.dataset in ("moons", "circles") else 3
+    n_classes = N_CLASSES.get(config.dataset, 3)
     size = model_size(config, n_classes, resolve_loss(config, n_classes))
     if size > MAX_PARAMETERS:
         raise ValueError(
@@ -433,17 +457,23 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         _check_sizes(config)
         built = build_demo(config)
-        print(
-            f"data:      {config.dataset}, {config.samples} points, noise {config.noise:g}, "
-            f"seed {config.seed}"
-        )
+        if built.X_test is not None:
+            print(
+                f"data:      {config.dataset}, {len(built.X)} training + {len(built.X_test)} held-out "
+                f"images, seed {config.seed}"
+            )
+        else:
+            print(
+                f"data:      {config.dataset}, {config.samples} points, noise {config.noise:g}, "
+                f"seed {config.seed}"
+            )
         print(f"model:     {built.model!r}")
         print(
             f"training:  {config.epochs} epochs, {config.optimizer} lr={config.lr:g}, {batch}, "
-            f"{built.loss} loss + {config.l2:g}·L2",
+            f"{built.loss} loss + {config.l2:g}·L2" + (", compiled" if config.compile else ""),
             flush=True,
         )
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, ImportError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     created = not out.exists()
@@ -456,7 +486,7 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         start = time.perf_counter()
         result = train_demo(config, progress=not args.no_progress, built=built)
-    except (ValueError, TypeError, KeyboardInterrupt) as err:
+    except (ValueError, TypeError, ImportError, KeyboardInterrupt) as err:
         if created:  # leave no empty folder behind
             with contextlib.suppress(OSError):
                 out.rmdir()
@@ -469,6 +499,12 @@ def run_demo(args: argparse.Namespace) -> int:
     correct = round(result.accuracy * n)
     final = result.history.loss[-1]
     print(f"final:     loss {final:.4f}, training accuracy {result.accuracy:.1%} ({correct}/{n})")
+    if result.y_test is not None:
+        n_test = len(result.y_test)
+        print(
+            f"held out:  accuracy {result.test_accuracy:.1%} "
+            f"({round(result.test_accuracy * n_test)}/{n_test})"
+        )
 
     written: list[Path] = []
     try:

@@ -29,7 +29,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["make_blobs", "make_circles", "make_moons", "make_sine", "make_spirals"]
+__all__ = ["load_digits", "make_blobs", "make_circles", "make_moons", "make_sine", "make_spirals"]
 
 Dataset = tuple[list[list[float]], list[int]]
 
@@ -262,3 +262,30 @@ def make_sine(
     else:
         y = [math.sin(x) for x in xs]
     return [[x] for x in xs], y
+
+
+def load_digits(seed: Any = 0, *, shuffle: bool = True) -> Dataset:
+    r"""Real data: scikit-learn's 1,797 handwritten digits, 8×8 pixels (no download).
+
+    ``X`` holds rows of 64 floats, the pixel intensities scaled from 0..16 to [0, 1];
+    ``y`` the digit 0..9. Rows come in a random order drawn from ``seed`` (``shuffle=False``
+    keeps scikit-learn's), so ``X[:n]`` / ``X[n:]`` is a random held-out split. Needs
+    scikit-learn (``pip install 'micrograd-plus[digits]'``). An ``MLP(64, [32, 10])``
+    trained with cross-entropy reaches about 97 % held-out accuracy
+    (``fit(..., compile=True)`` trains it in a few seconds).
+    """
+    try:
+        from sklearn.datasets import load_digits as _sklearn_digits
+    except ImportError:
+        raise ImportError(
+            "load_digits needs scikit-learn: pip install 'micrograd-plus[digits]' "
+            "(or pip install scikit-learn)."
+        ) from None
+    rng = _make_rng("load_digits", seed)
+    digits = _sklearn_digits()
+    X = [[float(v) / 16.0 for v in row] for row in digits.data.tolist()]
+    y = [int(t) for t in digits.target.tolist()]
+    order = list(range(len(X)))
+    if shuffle:
+        rng.shuffle(order)
+    return [X[i] for i in order], [y[i] for i in order]

@@ -27,9 +27,23 @@ from .ops import OpSpec
 
 __all__ = ["TraceError", "Value", "apply", "detect_anomaly", "grad", "no_grad", "topological_order"]
 
-# Global switches, read on every op. Plain module globals: the cheapest lookup there is.
-_recording = True
-_anomaly = False
+# The modes (no_grad, detect_anomaly) are per thread, as in PyTorch: each thread's
+# setting lives in _modes (a threading.local). The op fast path must not pay for a
+# thread-local lookup, so it first reads _switched, a plain module global (the cheapest
+# lookup there is): the number of mode blocks open in any thread. While it is 0, every
+# thread has the defaults (recording on, anomaly checks off).
+_modes = threading.local()
+_switched = 0
+_switch_lock = threading.Lock()
+
+
+def _recording_here() -> bool:
+    return _modes.__dict__.get("recording", True)
+
+
+def _anomaly_here() -> bool:
+    return _modes.__dict__.get("anomaly", False)
+
 
 _DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 
@@ -81,7 +95,7 @@ def _lift(x: Any) -> Value:
     if isinstance(x, Value):
         return x
     if isinstance(x, (float, int)) or isinstance(x, numbers.Real):
-        return Value(x)
+        return _Constant(x)
     return NotImplemented
 
 
@@ -97,30 +111,24 @@ def _domain_error(spec: OpSpec, operands: Sequence[Value], err: Exception) -> Ex
         msg = f"{name}: division by zero at ({vals})"
     elif isinstance(err, OverflowError):
         msg = f"{name}: result out of the float range at ({vals})"
-    elif spec.name == "log":
-        msg = f"log is defined for x > 0, got x={vals}"
-    elif spec.name == "sqrt":
-        msg = f"sqrt is defined for x >= 0, got x={vals}"
-    elif spec.name == "**":
-        msg = f"**: a negative base needs an integer exponent for a real result, got ({vals})"
     else:
-        msg = f"{name} is not defined at ({vals})"
+        msg = spec.domain_message.format(label=name, values=vals)
     return type(err)(f"{msg} [{err}]")
 
 
 def _node(data: float, spec: OpSpec, a: Value, b: Value | None = None) -> Value:
     """Create the result node of ``spec`` applied to ``a`` (and ``b`` if binary)."""
     out = _new(Value)
-    out.data = data
+    out.data = data if type(data) is float else float(data)  # (a NumPy scalar in a leaf)
     out.grad = 0.0
     out.label = ""
-    if _recording:
+    if not _switched or _recording_here():
         out._spec = spec
         out._a = a
         out._b = b
     else:
         out._spec = out._a = out._b = None
-    if _anomaly and not math.isfinite(data):
+    if _switched and _anomaly_here() and not math.isfinite(data):
         _raise_anomaly("forward", spec, (a,) if b is None else (a, b), data, out)
     return out
 
@@ -130,16 +138,16 @@ def _node_n(data: float, spec: OpSpec, parents: tuple[Value, ...]) -> Value:
     if len(parents) <= 2:
         return _node(data, spec, *parents)
     out = _new(Value)
-    out.data = data
+    out.data = data if type(data) is float else float(data)  # (a NumPy scalar in a leaf)
     out.grad = 0.0
     out.label = ""
     out._a = None
-    if _recording:
+    if not _switched or _recording_here():
         out._spec = spec
         out._b = parents
     else:
         out._spec = out._b = None
-    if _anomaly and not math.isfinite(data):
+    if _switched and _anomaly_here() and not math.isfinite(data):
         _raise_anomaly("forward", spec, parents, data, out)
     return out
 
@@ -148,7 +156,7 @@ def apply(spec: OpSpec, *operands: Any) -> Value:
     """Apply ``spec`` to ``operands`` (``Value``s or numbers) and return the new node."""
     if len(operands) != spec.arity:
         raise TypeError(f"{spec.label} takes {spec.arity} operand(s), got {len(operands)}.")
-    parents = tuple(x if isinstance(x, Value) else Value(x) for x in operands)
+    parents = tuple(x if isinstance(x, Value) else _Constant(x) for x in operands)
     try:
         data = spec.forward(*[p.data for p in parents])
     except _DOMAIN_ERRORS as err:
@@ -353,6 +361,10 @@ class Value:
         """erf x;  d/dx = 2/sqrt(pi) e^(-x^2)."""
         return self._unary(ops.ERF)
 
+    def erfc(self) -> Value:
+        """erfc x = 1 - erf x, accurate in the tail;  d/dx = -2/sqrt(pi) e^(-x^2)."""
+        return self._unary(ops.ERFC)
+
     # ---- activations -----------------------------------------------------------------
 
     def relu(self) -> Value:
@@ -405,63 +417,28 @@ class Value:
 
     # ---- backpropagation ---------------------------------------------------------------
 
-    def backward(self, gradient: float = 1.0) -> None:
+    def backward(self, gradient: float = 1.0, retain_graph: Any = None) -> None:
         r"""Add ``gradient * d(self)/d(node)`` to ``.grad`` of every node of the graph.
 
         The root is included. Nothing is reset: two calls give twice the gradient,
-        and a node used on several paths receives the sum over the paths.
+        and a node used on several paths receives the sum over the paths. A ``.grad``
+        set to ``None`` counts as 0. ``retain_graph`` is accepted for PyTorch's habit
+        and ignored: the graph is never freed by a backward pass, so a second call works.
         """
-        seed = gradient if type(gradient) is float else _as_float(gradient)
-        if _anomaly:  # the checked reference path
-            for node, g in _backprop(self, seed, create_graph=False).items():
-                node.grad += g
-            return
-        order = topological_order(self)
-        # Fast path: each node's .grad slot collects dL/d(node) for this pass. Earlier
-        # gradients are set aside and added back at the end, so they accumulate but
-        # never leak into this pass's upstream values.
-        saved = [node.grad for node in order]
-        earlier = any(saved)
-        if earlier:
-            for node in order:
-                node.grad = 0.0
-        self.grad = seed
-        try:
-            for node in reversed(order):
-                a, b = node._a, node._b
-                if b is None:
-                    if a is not None:  # one operand (else a leaf: nothing to pass on)
-                        (da,) = node._spec.local_grads(a.data, node.data)
-                        a.grad += node.grad * da
-                elif a is not None:  # two operands
-                    upstream = node.grad
-                    spec = node._spec
-                    # NOTE: + and * are most nodes of most graphs, so their local
-                    # derivatives (ops.ADD: 1, 1; ops.MUL: b, a) are applied without a call.
-                    if spec is _ADD:
-                        a.grad += upstream
-                        b.grad += upstream
-                    elif spec is _MUL:
-                        a.grad += upstream * b.data
-                        b.grad += upstream * a.data
-                    else:
-                        da, db = spec.local_grads(a.data, b.data, node.data)
-                        a.grad += upstream * da
-                        b.grad += upstream * db
-                else:  # three or more operands: b is their tuple
-                    upstream = node.grad
-                    local = node._spec.local_grads(*[p.data for p in b], node.data)
-                    for parent, d in zip(b, local):
-                        parent.grad += upstream * d
-        except BaseException:
-            # NOTE: a local derivative raised (e.g. a user op): undo this pass, so a
-            # failed backward() leaves every .grad as it was.
-            for node, g in zip(order, saved):
-                node.grad = g
-            raise
-        if earlier:
-            for node, g in zip(order, saved):
-                node.grad += g
+        seed = gradient if type(gradient) is float else _backward_seed(gradient)
+        _chain_rule(self, seed, accumulate=True)
+
+    def item(self) -> float:
+        """The number, as PyTorch's ``tensor.item()``: ``self.data``."""
+        return self.data
+
+
+class _Constant(Value):
+    """A number an operation lifted into the graph (the 2 of ``x * 2``): a leaf like any
+    other, except that ``detect_anomaly`` does not check its gradient (PyTorch never
+    computes the gradient of a constant, so ``(0.0 ** x).backward()`` is no anomaly)."""
+
+    __slots__ = ()
 
 
 def _param(op: str, name: str, x: Any) -> float:
@@ -507,6 +484,15 @@ def sum_values(values: Iterable[Any]) -> Value:
         raise ValueError("sum_values: needs at least one value.")
     spec = ops.sum_op(len(parents))
     return _node_n(spec.forward(*[p.data for p in parents]), spec, parents)
+
+
+def _make_node(spec: OpSpec, parents: tuple[Value, ...], data: Any) -> Value:
+    """The node of ``spec`` over ``parents`` with ``data`` already computed (the math
+    namespace's IEEE ``power``/``divide`` on Values: no domain error is raised)."""
+    return _node_n(float(data), spec, parents)
+
+
+ops._install_engine(Value, apply, _make_node)
 
 
 def _lift_or_raise(x: Any, where: str) -> Value:
@@ -579,38 +565,162 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def _backprop(root: Value, seed: Any, create_graph: bool) -> dict[Value, Any]:
-    """dL/d(node) for every node reachable from ``root``, with dL/d(root) = ``seed``.
+_pass_lock = threading.RLock()
+"""Held by every backward pass: passes run one at a time (they use the .grad slots)."""
 
-    The reference form of the chain rule, used by ``grad()`` and, under
-    ``detect_anomaly``, by ``backward()`` (whose normal path is the same loop run on
-    the ``.grad`` slots, for speed; the tests check the two agree). With
-    ``create_graph=False`` the gradients are floats; with ``True`` they are ``Value``s
-    recorded as a graph (``local_grads`` is then called with the nodes themselves).
+Hook = Callable[[Value, Any, tuple[Any, ...], tuple[Any, ...]], None]
+
+
+def _chain_rule(
+    root: Value,
+    seed: Any,
+    *,
+    accumulate: bool,
+    create_graph: bool = False,
+    hook: Hook | None = None,
+    inputs: Sequence[Value] = (),
+    general: bool = False,
+) -> list[Any]:
+    r"""THE chain rule: the one loop behind ``backward()``, ``grad()``, ``detect_anomaly``
+    and ``viz``'s step-through.
+
+    Visits the nodes of ``root``'s graph in reverse topological order with dL/d(root) =
+    ``seed``; at each node y = f(x_1, ..., x_k) it adds ``dL/dy * df/dx_i`` to dL/dx_i.
+    Each node's ``.grad`` slot collects its dL/d(node) during the pass (the graph's own
+    storage: no dict); what the slots held before is set aside and, at the end, added
+    back (``accumulate=True``: ``backward()``) or put back (``False``: ``grad()``, which
+    returns the values of its ``inputs`` first). A pass that raises leaves every
+    ``.grad`` as it was, and passes run one at a time (``_pass_lock``), so threads that
+    back-propagate through shared nodes get the result of some serial order.
+
+    ``create_graph=True``: ``local_grads`` gets the ``Value`` nodes themselves and the
+    gradients are ``Value``s, a graph that can be differentiated again. ``hook(node,
+    upstream, local, contributions)`` is called at every node, leaves included (with
+    empty tuples), after its gradient is passed on. Under ``detect_anomaly`` each
+    contribution is checked. Those three take the general step; plain ``backward()``
+    the fast one, with + and * applied without a call (most nodes of most graphs).
     """
-    order = topological_order(root)
-    grads: dict[Value, Any] = {root: seed}
-    get = grads.get
-    check = _anomaly
-    for node in reversed(order):
-        parents = node.parents
-        if not parents:
-            continue
-        upstream = get(node)
-        if upstream is None:  # unreachable in a single-root graph; kept for safety
-            continue
-        spec = node._spec
+    check = bool(_switched) and _anomaly_here()
+    general = general or create_graph or check or hook is not None
+    with _pass_lock:
+        order = topological_order(root)
+        # NOTE: inputs outside the graph must read 0, not what their slots held.
+        held = [x.grad for x in inputs]
+        for x in inputs:
+            x.grad = 0.0
+        saved = [node.grad for node in order]
+        earlier = any(saved)
+        if earlier:
+            for node in order:
+                node.grad = 0.0
         if create_graph:
-            local = spec.local_grads(*parents, node)
-        else:
-            local = spec.local_grads(*[p.data for p in parents], node.data)
-        for parent, d in zip(parents, local):
-            contribution = upstream * d
-            if check:
-                _check_backward(spec, node, parents, contribution)
-            previous = get(parent)
-            grads[parent] = contribution if previous is None else previous + contribution
-    return grads
+            for node in order:
+                node.grad = None  # "no gradient yet": the first contribution is stored as is
+        root.grad = seed
+        node = root
+        try:
+            if general:
+                for node in reversed(order):
+                    _general_step(node, create_graph, check, hook)
+            else:
+                for node in reversed(order):
+                    a, b = node._a, node._b
+                    if b is None:
+                        if a is not None:  # one operand (else a leaf: nothing to pass on)
+                            (da,) = node._spec.local_grads(a.data, node.data)
+                            a.grad += node.grad * da
+                    elif a is not None:  # two operands
+                        upstream = node.grad
+                        spec = node._spec
+                        # NOTE: + and * are most nodes of most graphs, so their local
+                        # derivatives (ops.ADD: 1, 1; ops.MUL: b, a) are applied without a call.
+                        if spec is _ADD:
+                            a.grad += upstream
+                            b.grad += upstream
+                        elif spec is _MUL:
+                            a.grad += upstream * b.data
+                            b.grad += upstream * a.data
+                        else:
+                            da, db = spec.local_grads(a.data, b.data, node.data)
+                            a.grad += upstream * da
+                            b.grad += upstream * db
+                    else:  # three or more operands: b is their tuple
+                        upstream = node.grad
+                        local = node._spec.local_grads(*[p.data for p in b], node.data)
+                        if len(local) != len(b):
+                            raise _count_error(node._spec, len(local))
+                        for parent, d in zip(b, local):
+                            parent.grad += upstream * d
+            results = [x.grad for x in inputs]
+        except BaseException as err:
+            # NOTE: a local derivative raised (e.g. a user op): undo this pass, so a
+            # failed backward() leaves every .grad as it was.
+            for n, g in zip(order, saved):
+                n.grad = g
+            for x, g in zip(inputs, held):
+                x.grad = g
+            if isinstance(err, TypeError) and not general and None in saved:
+                # NOTE: a .grad set to None (PyTorch's habit) counts as 0: the general
+                # step reads None as "no gradient yet". (Checked only here: free otherwise.)
+                return _chain_rule(root, seed, accumulate=accumulate, inputs=inputs, general=True)
+            if isinstance(err, (TypeError, ValueError)) and "unpack" in str(err) and node._spec is not None:
+                raise _count_error(node._spec, None) from err
+            raise
+        if not accumulate:  # grad() and the step-through: put every slot back
+            for n, g in zip(order, saved):
+                n.grad = g
+        elif earlier:
+            for n, g in zip(order, saved):
+                n.grad += g or 0.0  # (None: counts as 0)
+        for x, g in zip(inputs, held):
+            x.grad = g
+        return results
+
+
+def _general_step(node: Value, create_graph: bool, check: bool, hook: Hook | None) -> None:
+    """The chain rule at one node, for every mode (Values, anomaly checks, a hook)."""
+    parents = node.parents
+    upstream = node.grad
+    if not parents:
+        if hook is not None:
+            hook(node, upstream, (), ())
+        return
+    spec: OpSpec = node._spec  # type: ignore[assignment]
+    if upstream is None:  # create_graph: nothing reached this node (a zero path)
+        upstream = 0.0
+    if create_graph:
+        local = spec.local_grads(*parents, node)
+    else:
+        local = spec.local_grads(*[p.data for p in parents], node.data)
+    if not isinstance(local, (tuple, list)) or len(local) != len(parents):
+        raise _count_error(spec, len(local) if isinstance(local, (tuple, list)) else None)
+    contributions = []
+    for parent, d in zip(parents, local):
+        c = upstream * d
+        if check and type(parent) is not _Constant:
+            _check_backward(spec, node, parents, c)
+        g = parent.grad
+        parent.grad = c if g is None else g + c
+        contributions.append(c)
+    if hook is not None:
+        hook(node, upstream, tuple(local), tuple(contributions))
+
+
+def _count_error(spec: OpSpec, got: int | None) -> ValueError:
+    what = "a different number of" if got is None else str(got)
+    return ValueError(
+        f"op {spec.label!r}: local_grads returned {what} derivatives for {spec.arity} operand(s); "
+        "it must return one per operand, in order."
+    )
+
+
+def _backward_seed(gradient: Any) -> float:
+    if isinstance(gradient, Value):
+        return gradient.data
+    if isinstance(gradient, bool) or not isinstance(gradient, numbers.Real):
+        got = f"{type(gradient).__name__}: {gradient!r:.40}"
+        raise TypeError(f"backward(gradient=...): expected a number, got {got}.")
+    return float(gradient)
 
 
 def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = False) -> list[Value]:
@@ -625,20 +735,20 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}.")
     if isinstance(inputs, Value):
         inputs = [inputs]
+    if inputs is None or isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
+        raise TypeError(f"grad: inputs must be a Value or a list of Values, got {type(inputs).__name__}.")
     inputs = list(inputs)
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}.")
+    if not isinstance(create_graph, bool):
+        raise TypeError(f"grad: create_graph must be True or False, got {create_graph!r}.")
     if create_graph:
-        global _recording
-        was_recording, _recording = _recording, True
-        try:
-            grads = _backprop(output, Value(1.0), create_graph=True)
-        finally:
-            _recording = was_recording
-        return [grads[x] if x in grads else Value(0.0) for x in inputs]
-    grads = _backprop(output, 1.0, create_graph=False)
-    return [Value(grads.get(x, 0.0)) for x in inputs]
+        with _recording_on():  # (in this thread only, also inside no_grad)
+            results = _chain_rule(output, Value(1.0), accumulate=False, create_graph=True, inputs=inputs)
+        return [Value(0.0) if g is None or not isinstance(g, Value) else g for g in results]
+    results = _chain_rule(output, 1.0, accumulate=False, inputs=inputs)
+    return [Value(g) for g in results]
 
 
 # --------------------------------------------------------------------------------------
@@ -647,28 +757,43 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
 
 
 class _Switch(ContextDecorator):
-    """Set one of the module's switches inside a ``with`` block or a decorated call.
+    """Set one of this thread's modes inside a ``with`` block or a decorated call.
 
     Works as ``with switch():``, as ``@switch()`` and as a bare ``@switch``; nested and
     re-entrant uses restore the previous setting on the way out, exceptions included.
+    The setting is per thread (other threads keep theirs), and so is the stack of
+    saved settings, so one decorated function may run in several threads at once.
     """
 
     _flag: str
     _value: bool
+    _default: bool
 
     def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
         self = super().__new__(cls)
-        self._saved: list[bool] = []
         return self if func is None else self(func)  # bare ``@no_grad``
 
     def __enter__(self) -> _Switch:
-        switches = globals()
-        self._saved.append(switches[self._flag])
-        switches[self._flag] = self._value
+        global _switched
+        here = _modes.__dict__
+        here.setdefault("saved_" + self._flag, []).append(here.get(self._flag, self._default))
+        here[self._flag] = self._value
+        with _switch_lock:
+            _switched += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
-        globals()[self._flag] = self._saved.pop()
+        global _switched
+        here = _modes.__dict__
+        here[self._flag] = here["saved_" + self._flag].pop()
+        with _switch_lock:
+            _switched -= 1
+
+
+class _recording_on(_Switch):
+    """Recording on in this thread (``grad(create_graph=True)`` inside ``no_grad``)."""
+
+    _flag, _value, _default = "recording", True, True
 
 
 class no_grad(_Switch):
@@ -677,7 +802,7 @@ class no_grad(_Switch):
     Use as ``with no_grad(): ...`` or as a decorator (``@no_grad()`` or ``@no_grad``).
     """
 
-    _flag, _value = "_recording", False
+    _flag, _value, _default = "recording", False, True
 
 
 class detect_anomaly(_Switch):
@@ -687,12 +812,12 @@ class detect_anomaly(_Switch):
     Outside it, NaN propagates silently, as in PyTorch.
     """
 
-    _flag, _value = "_anomaly", True
+    _flag, _value, _default = "anomaly", True, False
 
 
 def is_anomaly_enabled() -> bool:
-    """Whether ``detect_anomaly`` is active."""
-    return _anomaly
+    """Whether ``detect_anomaly`` is active in this thread."""
+    return bool(_switched) and _anomaly_here()
 
 
 def _describe(spec: OpSpec, parents: Iterable[Value], node: Value) -> str:

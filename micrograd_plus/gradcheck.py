@@ -12,6 +12,7 @@ backprop, and why finite differences are kept for checking it.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,7 +30,12 @@ def _check_args(f: Any, xs: Any, eps: Any) -> list[float]:
         raise TypeError(f"f must be callable, got {type(f).__name__}.")
     if isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__"):
         raise TypeError(f"xs must be a list of numbers, got {type(xs).__name__}.")
-    xs = [_as_float(x) for x in xs]
+    checked = []
+    for i, x in enumerate(xs):
+        if not isinstance(x, numbers.Real) or isinstance(x, Value):
+            raise TypeError(f"xs[{i}] must be a number, got {type(x).__name__}: {x!r:.40}.")
+        checked.append(_as_float(x))
+    xs = checked
     if not xs:
         raise ValueError("xs is empty: there is nothing to differentiate with respect to.")
     if not (isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)):

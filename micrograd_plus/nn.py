@@ -24,12 +24,13 @@ import os
 import random
 import secrets
 import stat
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
+from . import ops
 from .engine import Value, dot
 
-__all__ = [
+__all__ = [  # noqa: F822 (ACTIVATIONS comes from __getattr__)
     "ACTIVATIONS",
     "INITS",
     "MLP",
@@ -49,31 +50,20 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 """The largest file :meth:`Module.load` reads (about 5 million parameters); larger is refused."""
 _MAX_INT_DIGITS = 20  # a saved file holds floats and a small version number, never a 401-digit int
 
-# Each activation is applied with the matching Value method; None means the identity.
-_ACTIVATION_FUNCS: dict[str, Callable[..., Value] | None] = {
-    "linear": None,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "elu": Value.elu,
-    "celu": Value.celu,
-    "gelu": Value.gelu,
-    "silu": Value.silu,
-    "swish": Value.swish,
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "softplus": Value.softplus,
-    "prelu": Value.prelu,
-}
-ACTIVATIONS: tuple[str, ...] = tuple(_ACTIVATION_FUNCS)
-"""The activation names a ``Neuron``/``Layer``/``MLP`` accepts (``None`` = ``"linear"``)."""
-
 INITS: tuple[str, ...] = ("auto", "uniform", "xavier", "kaiming")
 """The weight initialisation schemes (see :class:`Neuron`)."""
 
-_KAIMING = {"relu", "leaky_relu", "elu", "celu", "gelu", "silu", "swish", "prelu", "softplus"}
-PRELU_INIT = 0.25
+PRELU_INIT = ops.PRELU_INIT
 """Initial PReLU slope, as ``torch.nn.PReLU``."""
-_NEGATIVE_SLOPE = {"leaky_relu": 0.01, "prelu": PRELU_INIT}  # a in He et al.'s gain 2/(1+a²)
+
+
+def __getattr__(name: str) -> Any:
+    # ACTIVATIONS is read from the registry at each use, so a registered activation
+    # shows up here (and in the CLI's choices) with no edit.
+    if name == "ACTIVATIONS":
+        return tuple(ops.ACTIVATIONS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 M = TypeVar("M", bound="Module")
 
@@ -97,11 +87,11 @@ def _check_activation(owner: str, activation: Any) -> str:
     if not isinstance(activation, str):
         raise TypeError(
             f"{owner}: activation must be a name (str) or None, got {type(activation).__name__}. "
-            f"Valid names: {', '.join(ACTIVATIONS)}."
+            f"Valid names: {', '.join(ops.ACTIVATIONS)}."
         )
-    if activation not in _ACTIVATION_FUNCS:
+    if activation not in ops.ACTIVATIONS:
         raise ValueError(
-            f"{owner}: unknown activation {activation!r}. Valid names: {', '.join(ACTIVATIONS)} "
+            f"{owner}: unknown activation {activation!r}. Valid names: {', '.join(ops.ACTIVATIONS)} "
             "(or None for linear)."
         )
     return activation
@@ -136,13 +126,14 @@ def init_bound(init: str, activation: str, fan_in: int, fan_out: int) -> float:
     - ``"auto"``: kaiming for relu/leaky_relu/elu/celu/gelu/silu/swish/prelu/softplus,
       xavier for tanh/sigmoid/linear.
     """
+    act = ops.ACTIVATIONS[activation]
     if init == "auto":
-        init = "kaiming" if activation in _KAIMING else "xavier"
+        init = act.init
     if init == "uniform":
         return 1.0
     if init == "xavier":
         return math.sqrt(6.0 / (fan_in + fan_out))
-    a = _NEGATIVE_SLOPE.get(activation, 0.0)
+    a = act.gain_slope
     return math.sqrt(6.0 / ((1.0 + a * a) * fan_in))
 
 
@@ -532,8 +523,10 @@ class Neuron(Module):
         r = init_bound(self.init, self.activation, self.nin, _fan_out)
         self.w = [Value(gen.uniform(-r, r), label=f"w.{k}") for k in range(self.nin)]
         self.b = Value(0.0, label="b") if bias else None
-        self.slope = Value(PRELU_INIT, label="slope") if self.activation == "prelu" else None
-        self._act = _ACTIVATION_FUNCS[self.activation]
+        act = ops.ACTIVATIONS[self.activation]
+        # a learnable activation (prelu): its first parameter is one Value per neuron
+        self.slope = Value(float(act.params[0][1]), label="slope") if act.learnable else None
+        self._act = act.bind() if act.method else None
 
     def __call__(self, x: Sequence[Any]) -> Value:
         """a = σ(w·x + b) for a list ``x`` of ``nin`` numbers or Values."""
@@ -545,7 +538,7 @@ class Neuron(Module):
         if act is None:
             return z
         if self.slope is not None:
-            return z.prelu(self.slope)
+            return act(z, self.slope)
         return act(z)
 
     def config(self) -> dict[str, Any]:

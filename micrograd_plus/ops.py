@@ -10,14 +10,42 @@ rule
 
 with the local derivatives returned by ``spec.local_grads(*inputs, out)``.
 
-One rule serves both orders of differentiation.  ``local_grads`` is written with the
-operands' own arithmetic and with the helpers below (:func:`exp`, :func:`sigmoid`,
-...), which call :mod:`math` on floats and the matching method on ``Value``s.  A normal
-``backward()`` calls it with floats; ``grad(..., create_graph=True)`` calls it with the
-``Value`` nodes themselves, so the derivative is recorded as a graph and can be
-differentiated again.
+Rules written once, for every backend
+-------------------------------------
+``forward`` and ``local_grads`` are written with the operands' own arithmetic
+(``+ - * / **``, comparisons) and with this module's small math namespace:
+:func:`exp`, :func:`log`, :func:`log1p`, :func:`expm1`, :func:`sqrt`, :func:`sin`,
+:func:`cos`, :func:`tanh`, :func:`erf`, :func:`erfc`, :func:`sigmoid`,
+:func:`absolute` (also ``ops.abs``), :func:`sign`, :func:`where`, :func:`minimum`,
+:func:`maximum`, :func:`power`, :func:`divide`, :func:`eq`, :func:`isinf`,
+:func:`isfinite`, :func:`isnan`.  Each of them dispatches on its operands:
 
-Extending: declare an ``OpSpec`` and call it on ``Value``s (or numbers)::
+- a Python (or NumPy scalar) real number -> :mod:`math` (a ``float`` comes back);
+- a NumPy ``ndarray`` -> the NumPy function (NumPy is never imported by this module:
+  an array can only exist once the user imported NumPy);
+- a ``Value`` -> the graph-building ``Value`` op, so the derivative is itself a graph.
+
+So one rule serves three uses: ``backward()`` calls it with floats,
+``grad(..., create_graph=True)`` with the ``Value`` nodes (higher derivatives), and the
+compiled batch path (:func:`micrograd_plus.trace`) with float64 arrays, one entry per
+sample.  The style that makes this work:
+
+- **no Python ``if``/``and``/``or``/``max`` on data**: a branch is
+  ``where(cond, a, b)``, conditions are comparisons combined with ``&``/``|``;
+- **both sides of a ``where`` are evaluated**, so keep the side not taken harmless:
+  ``where(x > 0, x, expm1(minimum(x, 0.0)))``, not ``expm1(x)`` (which overflows for a
+  large ``x`` it does not even use);
+- **no ``math.*`` calls** (``math.inf`` and other constants are fine); ``==`` on a
+  possible ``Value`` is identity, so test equality with :func:`eq`;
+- :func:`power` and :func:`divide` follow IEEE 754 on every backend (``1/0 = inf``,
+  overflow gives ``±inf``) where Python's ``/`` and ``**`` raise: use them in
+  derivative rules at poles (``sqrt'(0) = divide(0.5, 0.0) = inf``).
+
+On arrays NumPy warns where :mod:`math` raises (``exp(1000)``, ``log(-1)``): callers
+that vectorize rules run them under ``numpy.errstate``.
+
+Extending: declare an ``OpSpec`` in the same style and call it on ``Value``s (or
+numbers)::
 
     from micrograd_plus import ops
     cube = ops.register(ops.OpSpec(
@@ -27,32 +55,66 @@ Extending: declare an ``OpSpec`` and call it on ``Value``s (or numbers)::
     ))
     y = cube(Value(2.0))        # Value(data=8.0, ...); y.backward() gives 12.0
 
-This module imports nothing from the rest of the package.
+    softsign = ops.OpSpec(
+        name="softsign", arity=1,
+        forward=lambda x: x / (1 + ops.abs(x)),
+        local_grads=lambda x, out: (1 / ((1 + ops.abs(x)) * (1 + ops.abs(x))),),
+    )
+
+Such an op back-propagates, shows in graphs, works with ``grad(create_graph=True)``
+and compiles.  An op written with plain floats (``math.exp``, ``if x > 0``) still
+works eagerly; only the compiled path rejects it, with an error naming the op.
+
+This module imports nothing from the rest of the package (the engine installs its
+``Value`` type and node constructor here when it is imported).
 """
 
 from __future__ import annotations
 
+import builtins
+import functools
 import math
+import numbers
 import operator
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
+    "ACTIVATIONS",
     "OPS",
+    "PRELU_INIT",
+    "Activation",
     "Interval",
     "OpSpec",
+    "absolute",
     "cos",
+    "divide",
+    "eq",
     "erf",
+    "erfc",
     "exp",
+    "expm1",
+    "isfinite",
+    "isinf",
+    "isnan",
     "log",
+    "log1p",
+    "maximum",
+    "minimum",
     "normal_cdf",
+    "power",
     "register",
+    "register_activation",
     "sigmoid",
+    "sign",
     "sin",
+    "sqrt",
     "tanh",
     "value_of",
+    "where",
 ]
 
 _SQRT2 = math.sqrt(2.0)
@@ -60,63 +122,158 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _GELU_KAPPA = 0.044715
+_INF, _NAN = math.inf, math.nan
+_Real = numbers.Real
 
 
 # --------------------------------------------------------------------------------------
-# Math that works on floats and on Values (so one derivative rule serves both orders)
+# What the engine installs at import (this module imports nothing from the package)
 # --------------------------------------------------------------------------------------
 
 
-def _is_number(x: Any) -> bool:
-    return type(x) is float or type(x) is int
+class _NoValue:
+    """Stands for the ``Value`` type until the engine is imported."""
 
 
-def value_of(x: Any) -> float:
-    """The float inside ``x``: ``x.data`` for a ``Value``, ``x`` itself for a number."""
-    return x if _is_number(x) else x.data
+_Value: type = _NoValue
+
+
+def _no_engine(*args: Any) -> Any:
+    raise RuntimeError("micrograd_plus.engine is not imported: import micrograd_plus first.")
+
+
+_apply: Callable[..., Any] = _no_engine  # engine.apply(spec, *operands) -> Value
+_make_node: Callable[..., Any] = _no_engine  # (spec, parents, data) -> Value, data given
+
+
+def _install_engine(value_type: type, apply: Callable[..., Any], make_node: Callable[..., Any]) -> None:
+    """Called once by :mod:`micrograd_plus.engine`: the ``Value`` backend of the namespace."""
+    global _Value, _apply, _make_node
+    _Value, _apply, _make_node = value_type, apply, make_node
+
+
+# --------------------------------------------------------------------------------------
+# The math namespace: one function, three backends (number -> math, array -> numpy,
+# Value -> graph-building op)
+# --------------------------------------------------------------------------------------
+
+
+def _numpy_of(*xs: Any) -> Any:
+    """The numpy module if any of ``xs`` is a NumPy array, else None (never imports it)."""
+    np = sys.modules.get("numpy")
+    if np is not None:
+        nd = np.ndarray
+        for x in xs:
+            if isinstance(x, nd):
+                return np
+    return None
+
+
+def _is_value(x: Any) -> bool:
+    return isinstance(x, _Value)
+
+
+def value_of(x: Any) -> Any:
+    """The number inside ``x``: ``x.data`` for a ``Value``, ``x`` itself otherwise
+    (a number or an array)."""
+    return x.data if isinstance(x, _Value) else x
+
+
+def _unsupported(name: str, x: Any) -> TypeError:
+    return TypeError(f"ops.{name}: expected a number, a NumPy array or a Value, got {type(x).__name__}.")
+
+
+def _unary(
+    name: str,
+    x: Any,
+    on_number: Callable[[Any], Any],
+    on_array: Callable[[Any, Any], Any],
+    on_value: Callable[[Any], Any],
+) -> Any:
+    """The slow half of a unary namespace function (its ``float`` case is inline)."""
+    if isinstance(x, _Value):
+        return on_value(x)
+    if isinstance(x, _Real):  # int, bool, numpy.float64, ...: math, and a float back
+        return on_number(x)
+    np = _numpy_of(x)
+    if np is not None:
+        return on_array(np, x)
+    raise _unsupported(name, x)
 
 
 def exp(x: Any) -> Any:
-    """e^x for a float (``math.exp``) or a ``Value`` (``x.exp()``)."""
-    return math.exp(x) if _is_number(x) else x.exp()
+    """e^x. Floats: ``math.exp`` (``OverflowError`` past the float range)."""
+    if type(x) is float:
+        return math.exp(x)
+    return _unary("exp", x, math.exp, lambda np, a: np.exp(a), lambda v: v.exp())
 
 
 def log(x: Any) -> Any:
-    """ln x for a float or a ``Value``."""
-    return math.log(x) if _is_number(x) else x.log()
+    """ln x. Floats: ``math.log`` (``ValueError`` for x <= 0)."""
+    if type(x) is float:
+        return math.log(x)
+    return _unary("log", x, math.log, lambda np, a: np.log(a), lambda v: v.log())
+
+
+def log1p(x: Any) -> Any:
+    """ln(1 + x), accurate for small x (on a ``Value``: ``(1 + x).log()``)."""
+    if type(x) is float:
+        return math.log1p(x)
+    return _unary("log1p", x, math.log1p, lambda np, a: np.log1p(a), lambda v: (1.0 + v).log())
+
+
+def expm1(x: Any) -> Any:
+    """e^x - 1, accurate for small x (on a ``Value``: ``x.exp() - 1``)."""
+    if type(x) is float:
+        return math.expm1(x)
+    return _unary("expm1", x, math.expm1, lambda np, a: np.expm1(a), lambda v: v.exp() - 1.0)
+
+
+def sqrt(x: Any) -> Any:
+    """sqrt(x). Floats: ``math.sqrt`` (``ValueError`` for x < 0; sqrt(-0.0) = -0.0)."""
+    if type(x) is float:
+        return math.sqrt(x)
+    return _unary("sqrt", x, math.sqrt, lambda np, a: np.sqrt(a), lambda v: v.sqrt())
 
 
 def sin(x: Any) -> Any:
-    """sin x for a float or a ``Value``."""
-    return math.sin(x) if _is_number(x) else x.sin()
+    """sin x."""
+    if type(x) is float:
+        return math.sin(x)
+    return _unary("sin", x, math.sin, lambda np, a: np.sin(a), lambda v: v.sin())
 
 
 def cos(x: Any) -> Any:
-    """cos x for a float or a ``Value``."""
-    return math.cos(x) if _is_number(x) else x.cos()
+    """cos x."""
+    if type(x) is float:
+        return math.cos(x)
+    return _unary("cos", x, math.cos, lambda np, a: np.cos(a), lambda v: v.cos())
 
 
 def tanh(x: Any) -> Any:
-    """tanh x for a float or a ``Value``."""
-    return math.tanh(x) if _is_number(x) else x.tanh()
+    """tanh x (NumPy's may differ from ``math.tanh`` in the last bit)."""
+    if type(x) is float:
+        return math.tanh(x)
+    return _unary("tanh", x, math.tanh, lambda np, a: np.tanh(a), lambda v: v.tanh())
 
 
-def sigmoid(x: Any) -> Any:
-    """σ(x) = 1 / (1 + e^-x) for a float or a ``Value``."""
-    return _sigmoid(x) if _is_number(x) else x.sigmoid()
+def _vectorized(np: Any, f: Callable[[float], float], a: Any) -> Any:
+    """``f`` applied to every entry (NumPy has no erf): exactly the float results."""
+    return np.frompyfunc(f, 1, 1)(a).astype(np.float64)
 
 
 def erf(x: Any) -> Any:
-    """The error function for a float or a ``Value``."""
-    return math.erf(x) if _is_number(x) else x.erf()
+    """The error function."""
+    if type(x) is float:
+        return math.erf(x)
+    return _unary("erf", x, math.erf, lambda np, a: _vectorized(np, math.erf, a), lambda v: v.erf())
 
 
-def normal_cdf(x: Any) -> Any:
-    """Φ(x), the standard normal CDF, for a float or a ``Value``."""
-    if _is_number(x):
-        # NOTE: erfc keeps full relative precision in the far left tail, where 1+erf cancels.
-        return 0.5 * math.erfc(-x / _SQRT2)
-    return 0.5 * (1.0 + (x / _SQRT2).erf())
+def erfc(x: Any) -> Any:
+    """1 - erf(x), with full relative precision in the right tail (where 1 - erf cancels)."""
+    if type(x) is float:
+        return math.erfc(x)
+    return _unary("erfc", x, math.erfc, lambda np, a: _vectorized(np, math.erfc, a), lambda v: v.erfc())
 
 
 def _sigmoid(x: float) -> float:
@@ -127,16 +284,196 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _sigmoid_array(np: Any, a: Any) -> Any:
+    e = np.exp(-np.abs(a))  # the same two forms as _sigmoid, both never overflow
+    return np.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def sigmoid(x: Any) -> Any:
+    """σ(x) = 1 / (1 + e^-x), computed so that no input overflows."""
+    if type(x) is float:
+        return _sigmoid(x)
+    return _unary("sigmoid", x, lambda n: _sigmoid(float(n)), _sigmoid_array, lambda v: v.sigmoid())
+
+
+def absolute(x: Any) -> Any:
+    """|x| (also ``ops.abs``)."""
+    if type(x) is float:
+        return builtins.abs(x)
+    return _unary("abs", x, lambda n: float(builtins.abs(n)), lambda np, a: np.abs(a), lambda v: v.abs())
+
+
+def _sign(x: float) -> float:
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)  # NaN -> 0, as PyTorch's abs'
+
+
+def sign(x: Any) -> Any:
+    """1.0, -1.0 or 0.0 (for 0 and NaN, as PyTorch's derivative of abs). Piecewise
+    constant: on a ``Value`` it is a plain float (its derivative is 0)."""
+    if type(x) is float:
+        return _sign(x)
+    np = _numpy_of(x)
+    if np is not None:
+        return np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, 0.0))
+    return _sign(float(value_of(x)))
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    """``a`` where ``cond`` holds, else ``b`` (elementwise on arrays). Both are already
+    evaluated: keep the one not taken finite (see the module docstring)."""
+    if cond is True:
+        return a
+    if cond is False:
+        return b
+    np = _numpy_of(cond, a, b)
+    if np is not None:
+        return np.where(cond, a, b)
+    return a if cond else b
+
+
+def minimum(a: Any, b: Any) -> Any:
+    """The smaller of ``a`` and ``b``; NaN if either is NaN (as ``numpy.minimum``)."""
+    if type(a) is float and type(b) is float:
+        return a if (a <= b or a != a) else b
+    np = _numpy_of(a, b)
+    if np is not None:
+        return np.minimum(a, b)
+    av, bv = value_of(a), value_of(b)
+    return a if (av <= bv or av != av) else b
+
+
+def maximum(a: Any, b: Any) -> Any:
+    """The larger of ``a`` and ``b``; NaN if either is NaN (as ``numpy.maximum``)."""
+    if type(a) is float and type(b) is float:
+        return a if (a >= b or a != a) else b
+    np = _numpy_of(a, b)
+    if np is not None:
+        return np.maximum(a, b)
+    av, bv = value_of(a), value_of(b)
+    return a if (av >= bv or av != av) else b
+
+
+def eq(a: Any, b: Any) -> Any:
+    """``a == b`` on the numbers (elementwise on arrays; a ``Value``'s data, since ``==``
+    on a ``Value`` is identity)."""
+    if type(a) is float and type(b) is float:
+        return a == b
+    return value_of(a) == value_of(b)
+
+
+def isinf(x: Any) -> Any:
+    """Whether x is ±inf (elementwise on arrays; a ``Value``'s data)."""
+    if type(x) is float:
+        return math.isinf(x)
+    np = _numpy_of(x)
+    return np.isinf(x) if np is not None else math.isinf(value_of(x))
+
+
+def isfinite(x: Any) -> Any:
+    """Whether x is neither ±inf nor NaN."""
+    if type(x) is float:
+        return math.isfinite(x)
+    np = _numpy_of(x)
+    return np.isfinite(x) if np is not None else math.isfinite(value_of(x))
+
+
+def isnan(x: Any) -> Any:
+    """Whether x is NaN."""
+    if type(x) is float:
+        return x != x
+    np = _numpy_of(x)
+    return np.isnan(x) if np is not None else math.isnan(value_of(x))
+
+
+def _odd_integer(y: float) -> bool:
+    return y.is_integer() and y % 2.0 == 1.0
+
+
+def _ieee_pow(x: float, y: float) -> float:
+    """C's pow: ±inf on overflow and at 0 ** negative, NaN for a negative base and a
+    non-integer exponent, where Python's ``**``/``math.pow`` raise."""
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        return -_INF if (x < 0.0 and _odd_integer(y)) else _INF
+    except ValueError:
+        if x == 0.0:  # 0 ** negative: the sign of the zero survives an odd exponent
+            return math.copysign(_INF, x) if _odd_integer(y) else _INF
+        return _NAN
+
+
+def _ieee_div(a: float, b: float) -> float:
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0.0:
+            return _NAN
+        return math.copysign(_INF, a) * math.copysign(1.0, b)
+
+
+def _lift(x: Any) -> Any:
+    return x if isinstance(x, _Value) else _Value(x)
+
+
+def power(x: Any, y: Any) -> Any:
+    """x ** y with IEEE 754's results on every backend: ``power(0.0, -1.0) = inf``,
+    overflow gives ±inf, a negative base with a non-integer exponent gives NaN.
+
+    On a ``Value`` it records the ``**`` op (``x ** c`` for a number ``c``)."""
+    if type(x) is float and type(y) is float:
+        return _ieee_pow(x, y)
+    if isinstance(x, _Value) or isinstance(y, _Value):
+        if isinstance(y, _Value):
+            x = _lift(x)
+            return _make_node(POW, (x, y), _ieee_pow(x.data, y.data))
+        c = float(y)
+        return _make_node(pow_const(c), (x,), _ieee_pow(x.data, c))
+    np = _numpy_of(x, y)
+    if np is not None:
+        # NOTE: a scalar exponent is passed as an array: NumPy computes x ** 2, x ** -1
+        # and x ** 0.5 by fast paths (x*x, 1/x, sqrt) that differ from libm's pow in the
+        # last bit, and the float backend is libm's pow.
+        if not isinstance(y, np.ndarray):
+            y = np.full(np.shape(x), y, dtype=np.float64)
+        elif not isinstance(x, np.ndarray):
+            x = np.full(np.shape(y), x, dtype=np.float64)
+        return np.power(x, y)
+    return _ieee_pow(float(x), float(y))
+
+
+def divide(a: Any, b: Any) -> Any:
+    """a / b with IEEE 754's results on every backend: ``divide(1.0, 0.0) = inf``,
+    ``divide(1.0, -0.0) = -inf``, ``divide(0.0, 0.0) = nan`` (Python's ``/`` raises).
+
+    On a ``Value`` it records the ``/`` op."""
+    if type(a) is float and type(b) is float:
+        return _ieee_div(a, b)
+    if isinstance(a, _Value) or isinstance(b, _Value):
+        a, b = _lift(a), _lift(b)
+        return _make_node(DIV, (a, b), _ieee_div(a.data, b.data))
+    np = _numpy_of(a, b)
+    if np is not None:
+        return np.divide(a, b)
+    return _ieee_div(float(a), float(b))
+
+
+abs = absolute  # the namespace's name (this module itself uses builtins.abs)
+
+
+def normal_cdf(x: Any) -> Any:
+    """Φ(x), the standard normal CDF: 0.5 erfc(-x/√2), one formula for every backend,
+    accurate in the far left tail (where 0.5 (1 + erf) cancels to 0)."""
+    return 0.5 * erfc(-x / _SQRT2)
+
+
 def _safe_mul(a: Any, b: Any) -> Any:
-    """a*b, but 0 when one factor is exactly 0 and the other ±inf (not NaN).
+    """a*b, but 0 where one factor is exactly 0 and the other ±inf (not NaN).
 
     A zero times a finite number is still multiplied: on ``Value``s the product keeps
     its graph, so its derivative (e.g. d/dx of x phi(x) at x = 0) is not lost.
     """
-    av, bv = value_of(a), value_of(b)
-    if (av == 0.0 and math.isinf(bv)) or (bv == 0.0 and math.isinf(av)):
-        return 0.0
-    return a * b
+    zero_times_inf = (eq(a, 0.0) & isinf(b)) | (isinf(a) & eq(b, 0.0))
+    return where(zero_times_inf, 0.0, a * b)
 
 
 # --------------------------------------------------------------------------------------
@@ -171,12 +508,13 @@ class OpSpec:
     Attributes:
         name: the op's name, shown as ``Value.op`` (``"+"``, ``"tanh"``...).
         arity: number of operands k.
-        forward: f on floats, ``forward(x_1, ..., x_k) -> float``. It may raise
-            ``ValueError``/``ZeroDivisionError``/``OverflowError`` like :mod:`math`.
+        forward: f, ``forward(x_1, ..., x_k) -> y``: called with floats by the engine
+            (it may raise ``ValueError``/``ZeroDivisionError``/``OverflowError`` like
+            :mod:`math`) and with float64 arrays by the compiled path.
         local_grads: ``local_grads(x_1, ..., x_k, out) -> (df/dx_1, ..., df/dx_k)``.
-            Called with floats by ``backward()`` and with ``Value``s by
-            ``grad(create_graph=True)``; write it with arithmetic and this module's
-            helpers so both work.
+            Called with floats by ``backward()``, with ``Value``s by
+            ``grad(create_graph=True)`` and with arrays by the compiled path; write
+            both with arithmetic and this module's math namespace (module docstring).
         symbol: label of the op node in graph pictures (defaults to ``name``).
         formula: the math, as plain text, for docs.
         domain: one :class:`Interval` per operand, where property tests sample.
@@ -184,6 +522,16 @@ class OpSpec:
             of ``local_grads`` there is the subgradient PyTorch uses.
         method: how users reach the op on a ``Value`` (``"__add__"``, ``"tanh"``...).
         params: the op's fixed parameters (``negative_slope``...), for labels and docs.
+        operands: the operands' names where their order matters (``("a", "b")`` for
+            a - b, ``("x", "w")`` for prelu), shown on graph edges; ``()`` otherwise.
+        domain_message: what a domain error says, a format string with ``{label}``
+            (the op's label) and ``{values}`` (the operands), e.g.
+            ``"log is defined for x > 0, got x={values}"``.
+        torch: the PyTorch equivalent, a Python expression over ``torch``, ``F``
+            (``torch.nn.functional``), the operands (``v``: all of them; ``x`` the
+            first; ``a``, ``b`` the first two; and ``operands``' names) and the
+            ``params`` by name, e.g. ``"F.leaky_relu(x, negative_slope)"``; ``""``
+            if there is none. The cross-check tests evaluate it.
     """
 
     name: str
@@ -196,6 +544,9 @@ class OpSpec:
     kinks: tuple[float, ...] = ()
     method: str = ""
     params: tuple[tuple[str, Any], ...] = field(default=())
+    operands: tuple[str, ...] = ()
+    domain_message: str = "{label} is not defined at ({values})"
+    torch: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -213,6 +564,11 @@ class OpSpec:
                 f"OpSpec {self.name!r}: domain needs one Interval per operand "
                 f"({self.arity}), got {len(self.domain)}."
             )
+        if self.operands and len(self.operands) != self.arity:
+            raise ValueError(
+                f"OpSpec {self.name!r}: operands needs one name per operand ({self.arity}), "
+                f"got {len(self.operands)}."
+            )
 
     @property
     def label(self) -> str:
@@ -226,9 +582,7 @@ class OpSpec:
 
     def __call__(self, *operands: Any) -> Any:
         """Apply the op to ``Value``s (numbers are wrapped as constants)."""
-        from .engine import apply
-
-        return apply(self, *operands)
+        return _apply(self, *operands)
 
     def __repr__(self) -> str:
         return f"OpSpec({self.label!r}, arity={self.arity})"
@@ -260,6 +614,7 @@ ADD = register(
         local_grads=lambda a, b, out: (1.0, 1.0),
         formula="y = a + b;  dy/da = 1,  dy/db = 1",
         method="__add__",
+        torch="a + b",
     )
 )
 
@@ -271,6 +626,8 @@ SUB = register(
         local_grads=lambda a, b, out: (1.0, -1.0),
         formula="y = a - b;  dy/da = 1,  dy/db = -1  (a primitive: one node instead of a + (-b))",
         method="__sub__",
+        operands=("a", "b"),
+        torch="a - b",
     )
 )
 
@@ -282,6 +639,7 @@ MUL = register(
         local_grads=lambda a, b, out: (b, a),
         formula="y = a * b;  dy/da = b,  dy/db = a",
         method="__mul__",
+        torch="a * b",
     )
 )
 
@@ -290,10 +648,12 @@ DIV = register(
         name="/",
         arity=2,
         forward=operator.truediv,
-        local_grads=lambda a, b, out: (1.0 / b, -out / b),
+        local_grads=lambda a, b, out: (divide(1.0, b), -divide(out, b)),
         formula="y = a / b;  dy/da = 1/b,  dy/db = -a/b^2 = -y/b  (a primitive: exact IEEE division)",
         domain=(_DEFAULT_DOMAIN, Interval(-5.0, 5.0, avoid=(0.0,), margin=0.2)),
         method="__truediv__",
+        operands=("a", "b"),
+        torch="a / b",
     )
 )
 
@@ -306,49 +666,51 @@ NEG = register(
         symbol="-",
         formula="y = -x;  dy/dx = -1",
         method="__neg__",
+        torch="-x",
     )
 )
 
 
-def _pow(x: float, y: float) -> float:
-    if x == 0.0 and y < 0.0:
-        raise ZeroDivisionError("0.0 cannot be raised to a negative power")
-    return math.pow(x, y)
+_POW_DOMAIN = "**: a negative base needs an integer exponent for a real result, got ({values})"
+
+
+def _checked_pow(x: Any, y: Any) -> Any:
+    """x ** y: on numbers with Python's errors (``0.0 ** -1``: ZeroDivisionError, a
+    negative base and a non-integer exponent: ValueError, overflow: OverflowError),
+    elsewhere :func:`power` (arrays: IEEE results)."""
+    if (type(x) is float or isinstance(x, _Real)) and (type(y) is float or isinstance(y, _Real)):
+        if x == 0.0 and y < 0.0:
+            raise ZeroDivisionError("0.0 cannot be raised to a negative power")
+        return math.pow(x, y)
+    return power(x, y)
 
 
 def _pow_base_grad(x: Any, y: Any) -> Any:
-    """d(x^y)/dx = y * x^(y-1), with PyTorch's values where x^(y-1) is singular."""
-    yv = value_of(y)
-    if yv == 0.0 and (_is_number(y) or value_of(x) == 0.0):
-        return 0.0  # NOTE: a Value exponent keeps its graph: d/dy (y x^(y-1)) = x^-1 at y = 0
-    if value_of(x) == 0.0 and yv < 1.0:
-        return math.copysign(math.inf, yv)
-    if _is_number(x) and _is_number(y):
-        try:
-            return y * x ** (y - 1.0)
-        except OverflowError:  # float ** raises where PyTorch gives ±inf: so do we
-            odd = x < 0.0 and float(y - 1.0).is_integer() and (y - 1.0) % 2.0 == 1.0
-            return y * (-math.inf if odd else math.inf)
-    return y * x ** (y - 1.0)
+    """d(x^y)/dx = y x^(y-1), IEEE at the poles (x = 0, y < 1: ±inf, as PyTorch), and
+    PyTorch's 0 where y = 0 and x = 0 (a Value exponent keeps its graph elsewhere:
+    d/dy (y x^(y-1)) = x^-1 at y = 0)."""
+    return where(eq(y, 0.0) & eq(x, 0.0), 0.0, y * power(x, y - 1.0))
 
 
 def _pow_exponent_grad(x: Any, out: Any) -> Any:
-    """d(x^y)/dy = x^y * ln x; PyTorch's 0 at x = 0 and NaN for x < 0."""
-    xv = value_of(x)
-    if xv > 0.0:
-        return out * log(x)
-    return 0.0 if xv == 0.0 else math.nan
+    """d(x^y)/dy = x^y ln x; PyTorch's 0 at x = 0 and NaN for x < 0 (a NaN that depends
+    on x, so it stays NaN at the next order)."""
+    positive = x > 0.0
+    return where(positive, out * log(where(positive, x, 1.0)), where(eq(x, 0.0), 0.0, x * _NAN))
 
 
 POW = register(
     OpSpec(
         name="**",
         arity=2,
-        forward=_pow,
+        forward=_checked_pow,
         local_grads=lambda x, y, out: (_pow_base_grad(x, y), _pow_exponent_grad(x, out)),
         formula="y = a^b;  dy/da = b a^(b-1),  dy/db = a^b ln a",
         domain=(Interval(0.1, 4.0), Interval(-3.0, 3.0)),
         method="__pow__",
+        operands=("a", "b"),
+        domain_message=_POW_DOMAIN,
+        torch="torch.pow(a, b)",
     )
 )
 
@@ -362,17 +724,30 @@ def _pow_const_domain(c: float) -> Interval:
 
 @lru_cache(maxsize=256)
 def pow_const(exponent: float) -> OpSpec:
-    """x ** c for a constant exponent c: no log(x) is needed, so x may be negative."""
+    """x ** c for a constant exponent c: no log(x) is needed, so x may be negative.
+
+    ``x ** 0.5`` is computed as ``sqrt`` (as PyTorch does), so the two agree at -0.0.
+    """
+    c = exponent
+    if c == 0.5:
+        forward, local_grads = sqrt, _sqrt_grads
+    elif c == 0.0:  # d(x^0)/dx = 0 everywhere (PyTorch), also at x = 0 and x = NaN
+        forward, local_grads = (lambda x: _checked_pow(x, 0.0)), (lambda x, out: (0.0,))
+    else:
+        forward = lambda x: _checked_pow(x, c)
+        local_grads = lambda x, out: (c * power(x, c - 1.0),)
     return OpSpec(
         name="**",
         arity=1,
-        forward=lambda x: _pow(x, exponent),
-        local_grads=lambda x, out: (_pow_base_grad(x, exponent),),
+        forward=forward,
+        local_grads=local_grads,
         symbol=f"**{exponent:g}",
         formula="y = x^c;  dy/dx = c x^(c-1)",
         domain=(_pow_const_domain(exponent),),
         method="__pow__",
         params=(("exponent", exponent),),
+        domain_message=_POW_DOMAIN,
+        torch="torch.pow(x, exponent)",
     )
 
 
@@ -384,11 +759,12 @@ EXP = register(
     OpSpec(
         name="exp",
         arity=1,
-        forward=math.exp,
+        forward=exp,
         local_grads=lambda x, out: (out,),
         formula="y = e^x;  dy/dx = e^x = y",
         domain=(Interval(-10.0, 10.0),),
         method="exp",
+        torch="torch.exp(x)",
     )
 )
 
@@ -396,29 +772,34 @@ LOG = register(
     OpSpec(
         name="log",
         arity=1,
-        forward=math.log,
+        forward=log,
         local_grads=lambda x, out: (1.0 / x,),
         formula="y = ln x  (x > 0);  dy/dx = 1/x",
         domain=(Interval(0.05, 20.0),),
         method="log",
+        domain_message="log is defined for x > 0, got x={values}",
+        torch="torch.log(x)",
     )
 )
 
 
-def _sqrt_grad(x: Any, out: Any) -> Any:
-    # NOTE: at 0 the slope is infinite; sqrt(-0.0) = -0.0 gives -inf, as in PyTorch.
-    return 0.5 / out if value_of(out) != 0.0 else math.copysign(math.inf, value_of(out))
+def _sqrt_grads(x: Any, out: Any) -> tuple[Any]:
+    # NOTE: at 0 the slope is infinite; sqrt(-0.0) = -0.0 gives -inf, as in PyTorch. On
+    # Values the infinite slope is a node of the graph: the next order is -inf, not 0.
+    return (divide(0.5, out),)
 
 
 SQRT = register(
     OpSpec(
         name="sqrt",
         arity=1,
-        forward=math.sqrt,
-        local_grads=lambda x, out: (_sqrt_grad(x, out),),
+        forward=sqrt,
+        local_grads=_sqrt_grads,
         formula="y = sqrt(x)  (x >= 0);  dy/dx = 1 / (2 sqrt(x)) = 1/(2y)",
         domain=(Interval(0.05, 20.0),),
         method="sqrt",
+        domain_message="sqrt is defined for x >= 0, got x={values}",
+        torch="torch.sqrt(x)",
     )
 )
 
@@ -426,13 +807,14 @@ ABS = register(
     OpSpec(
         name="abs",
         arity=1,
-        forward=abs,
-        local_grads=lambda x, out: (1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0),),
+        forward=absolute,
+        local_grads=lambda x, out: (sign(x),),
         symbol="|x|",
         formula="y = |x|;  dy/dx = sign(x), 0 at x = 0",
         kinks=(0.0,),
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
         method="abs",
+        torch="torch.abs(x)",
     )
 )
 
@@ -440,10 +822,11 @@ SIN = register(
     OpSpec(
         name="sin",
         arity=1,
-        forward=math.sin,
+        forward=sin,
         local_grads=lambda x, out: (cos(x),),
         formula="y = sin x;  dy/dx = cos x",
         method="sin",
+        torch="torch.sin(x)",
     )
 )
 
@@ -451,10 +834,11 @@ COS = register(
     OpSpec(
         name="cos",
         arity=1,
-        forward=math.cos,
+        forward=cos,
         local_grads=lambda x, out: (-sin(x),),
         formula="y = cos x;  dy/dx = -sin x",
         method="cos",
+        torch="torch.cos(x)",
     )
 )
 
@@ -462,10 +846,23 @@ ERF = register(
     OpSpec(
         name="erf",
         arity=1,
-        forward=math.erf,
+        forward=erf,
         local_grads=lambda x, out: (_TWO_OVER_SQRT_PI * exp(-(x * x)),),
         formula="y = erf x;  dy/dx = 2/sqrt(pi) e^(-x^2)",
         method="erf",
+        torch="torch.erf(x)",
+    )
+)
+
+ERFC = register(
+    OpSpec(
+        name="erfc",
+        arity=1,
+        forward=erfc,
+        local_grads=lambda x, out: (-_TWO_OVER_SQRT_PI * exp(-(x * x)),),
+        formula="y = erfc x = 1 - erf x  (accurate in the tail);  dy/dx = -2/sqrt(pi) e^(-x^2)",
+        method="erfc",
+        torch="torch.erfc(x)",
     )
 )
 
@@ -475,8 +872,8 @@ ERF = register(
 # --------------------------------------------------------------------------------------
 
 
-def _relu(x: float) -> float:
-    return 0.0 if x <= 0.0 else x  # NaN stays NaN, as in PyTorch
+def _relu(x: Any) -> Any:
+    return where(x <= 0.0, 0.0, x)  # NaN stays NaN, as in PyTorch
 
 
 RELU = register(
@@ -484,11 +881,12 @@ RELU = register(
         name="relu",
         arity=1,
         forward=_relu,
-        local_grads=lambda x, out: (1.0 if x > 0.0 else 0.0,),
+        local_grads=lambda x, out: (where(x > 0.0, 1.0, 0.0),),
         formula="y = max(x, 0);  dy/dx = 1 if x > 0 else 0  (0 at the kink, as PyTorch)",
         kinks=(0.0,),
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
         method="relu",
+        torch="F.relu(x)",
     )
 )
 
@@ -500,13 +898,14 @@ def leaky_relu_op(negative_slope: float = 0.01) -> OpSpec:
     return OpSpec(
         name="leaky_relu",
         arity=1,
-        forward=lambda x: x if x > 0.0 else x * s,
-        local_grads=lambda x, out: (1.0 if x > 0.0 else s,),
+        forward=lambda x: where(x > 0.0, x, x * s),
+        local_grads=lambda x, out: (where(x > 0.0, 1.0, s),),
         formula="y = x if x > 0 else s x;  dy/dx = 1 if x > 0 else s  (s at the kink)",
         kinks=(0.0,),
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
         method="leaky_relu",
         params=(("negative_slope", s),),
+        torch="F.leaky_relu(x, negative_slope)",
     )
 
 
@@ -517,13 +916,14 @@ def elu_op(alpha: float = 1.0) -> OpSpec:
     return OpSpec(
         name="elu",
         arity=1,
-        forward=lambda x: x if x > 0.0 else a * math.expm1(x),
-        local_grads=lambda x, out: (1.0 if x > 0.0 else a * exp(x),),
+        forward=lambda x: where(x > 0.0, x, a * expm1(minimum(x, 0.0))),
+        local_grads=lambda x, out: (where(x > 0.0, 1.0, a * exp(minimum(x, 0.0))),),
         formula="y = x if x > 0 else a (e^x - 1);  dy/dx = 1 if x > 0 else a e^x",
         kinks=(0.0,),
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
         method="elu",
         params=(("alpha", a),),
+        torch="F.elu(x, alpha)",
     )
 
 
@@ -536,13 +936,14 @@ def celu_op(alpha: float = 1.0) -> OpSpec:
     return OpSpec(
         name="celu",
         arity=1,
-        forward=lambda x: x if x > 0.0 else a * math.expm1(x / a),
-        local_grads=lambda x, out: (1.0 if x > 0.0 else exp(x / a),),
+        forward=lambda x: where(x > 0.0, x, a * expm1(minimum(x, 0.0) / a)),
+        local_grads=lambda x, out: (where(x > 0.0, 1.0, exp(minimum(x, 0.0) / a)),),
         formula="y = max(0, x) + min(0, a (e^(x/a) - 1));  dy/dx = 1 if x > 0 else e^(x/a)",
         kinks=(0.0,),
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)),),
         method="celu",
         params=(("alpha", a),),
+        torch="F.celu(x, alpha)",
     )
 
 
@@ -552,7 +953,7 @@ def _gelu_tanh_parts(x: Any) -> tuple[Any, Any]:
     return u, tanh(u)
 
 
-def _gelu_tanh_forward(x: float) -> float:
+def _gelu_tanh_forward(x: Any) -> Any:
     _, t = _gelu_tanh_parts(x)
     return 0.5 * x * (1.0 + t)
 
@@ -578,6 +979,7 @@ GELU = register(
         formula="y = x Phi(x);  dy/dx = Phi(x) + x phi(x)",
         method="gelu",
         params=(("approximate", "none"),),
+        torch="F.gelu(x, approximate=approximate)",
     )
 )
 
@@ -592,6 +994,7 @@ GELU_TANH = OpSpec(
     ),
     method="gelu",
     params=(("approximate", "tanh"),),
+    torch="F.gelu(x, approximate=approximate)",
 )
 
 
@@ -607,11 +1010,12 @@ def swish_op(beta: float = 1.0) -> OpSpec:
     return OpSpec(
         name="swish",
         arity=1,
-        forward=lambda x: x * _sigmoid(b * x),
+        forward=lambda x: x * sigmoid(b * x),
         local_grads=lambda x, out: (grad(x, out),),
         formula="y = x s,  s = sigma(b x);  dy/dx = s + b x s (1 - s)",
         method="swish",
         params=(("beta", b),),
+        torch="x * torch.sigmoid(beta * x)",
     )
 
 
@@ -624,10 +1028,11 @@ SILU = register(
     OpSpec(
         name="silu",
         arity=1,
-        forward=lambda x: x * _sigmoid(x),
+        forward=lambda x: x * sigmoid(x),
         local_grads=lambda x, out: (_silu_grad(x, out),),
         formula="y = x sigma(x);  dy/dx = sigma(x) (1 + x (1 - sigma(x)))",
         method="silu",
+        torch="F.silu(x)",
     )
 )
 
@@ -635,12 +1040,13 @@ SIGMOID = register(
     OpSpec(
         name="sigmoid",
         arity=1,
-        forward=_sigmoid,
+        forward=sigmoid,
         local_grads=lambda x, out: (out * (1.0 - out),),
         symbol="σ",
         formula="y = 1 / (1 + e^-x);  dy/dx = y (1 - y)",
         domain=(Interval(-10.0, 10.0),),
         method="sigmoid",
+        torch="torch.sigmoid(x)",
     )
 )
 
@@ -648,20 +1054,19 @@ TANH = register(
     OpSpec(
         name="tanh",
         arity=1,
-        forward=math.tanh,
+        forward=tanh,
         local_grads=lambda x, out: (1.0 - out * out,),
         formula="y = tanh x;  dy/dx = 1 - y^2",
         method="tanh",
+        torch="torch.tanh(x)",
     )
 )
 
 _SOFTPLUS_THRESHOLD = 20.0  # as torch.nn.functional.softplus: linear above it
 
 
-def _softplus(x: float) -> float:
-    if x > _SOFTPLUS_THRESHOLD:
-        return x
-    return math.log1p(math.exp(x))
+def _softplus(x: Any) -> Any:
+    return where(x > _SOFTPLUS_THRESHOLD, x, log1p(exp(minimum(x, _SOFTPLUS_THRESHOLD))))
 
 
 SOFTPLUS = register(
@@ -669,10 +1074,11 @@ SOFTPLUS = register(
         name="softplus",
         arity=1,
         forward=_softplus,
-        local_grads=lambda x, out: (1.0 if x > _SOFTPLUS_THRESHOLD else sigmoid(x),),
+        local_grads=lambda x, out: (where(x > _SOFTPLUS_THRESHOLD, 1.0, sigmoid(x)),),
         formula="y = ln(1 + e^x)  (y = x for x > 20, as PyTorch);  dy/dx = sigma(x)",
         domain=(Interval(-10.0, 10.0),),
         method="softplus",
+        torch="F.softplus(x)",  # beta=1, threshold=20
     )
 )
 
@@ -680,12 +1086,14 @@ PRELU = register(
     OpSpec(
         name="prelu",
         arity=2,
-        forward=lambda x, w: x if x > 0.0 else w * x,
-        local_grads=lambda x, w, out: (1.0 if x > 0.0 else w, 0.0 if x > 0.0 else x),
+        forward=lambda x, w: where(x > 0.0, x, w * x),
+        local_grads=lambda x, w, out: (where(x > 0.0, 1.0, w), where(x > 0.0, 0.0, x)),
         formula="y = x if x > 0 else w x;  dy/dx = 1 if x > 0 else w,  dy/dw = 0 if x > 0 else x",
         kinks=(0.0,),
         domain=(Interval(-5.0, 5.0, avoid=(0.0,)), Interval(-1.0, 1.0)),
         method="prelu",
+        operands=("x", "w"),
+        torch="F.prelu(x.reshape(1), w.reshape(1)).reshape(())",
     )
 )
 
@@ -707,11 +1115,155 @@ register(swish_op(1.0))
 
 
 # --------------------------------------------------------------------------------------
-# Fused n-ary ops: one node where a chain of + and * would make 2n (for speed)
+# Activations: what nn, viz, plots, testing, the CLI and the torch bridge know about each
 # --------------------------------------------------------------------------------------
 
 
-@cache
+@dataclass(frozen=True)
+class Activation:
+    r"""One activation name a ``Neuron``/``Layer``/``MLP`` accepts, and its facts.
+
+    Adding an activation is one :class:`OpSpec`, one ``Value`` method that applies it
+    and one :func:`register_activation` call; ``nn``, ``viz``, ``plots``, ``testing``,
+    the CLI and the torch bridge read everything else from here.
+
+    Attributes:
+        name: the name users pass (``activation="leaky_relu"``), also the ``Value``
+            method that applies it (``"linear"``, the identity, has none).
+        params: default keyword parameters of that method, e.g.
+            ``(("negative_slope", 0.01),)``. For a ``learnable`` activation the first
+            one is the learnable parameter and its default is the initial value.
+        init: the default weight initialisation family, ``"kaiming"`` or ``"xavier"``.
+        gain_slope: the negative slope a in He et al.'s gain 2 / (1 + a^2) (0.01 for
+            leaky_relu, 0.25 for prelu, 0 otherwise).
+        learnable: one learnable parameter per neuron (prelu's slope).
+        torch: the ``torch.nn`` module class name (``"ReLU"``, ``"Identity"``...), or
+            ``""`` when torch has none (a bridge then builds its own module).
+        torch_kwargs: (our param name, torch keyword) pairs for that module.
+    """
+
+    name: str
+    params: tuple[tuple[str, Any], ...] = ()
+    init: str = "kaiming"
+    gain_slope: float = 0.0
+    learnable: bool = False
+    torch: str = ""
+    torch_kwargs: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ValueError(f"Activation needs a name that is an identifier, got {self.name!r}.")
+        if self.init not in ("kaiming", "xavier"):
+            raise ValueError(
+                f"Activation {self.name!r}: init must be 'kaiming' or 'xavier', got {self.init!r}."
+            )
+        if self.learnable and not self.params:
+            raise ValueError(
+                f"Activation {self.name!r}: a learnable activation needs its parameter in params."
+            )
+
+    @property
+    def method(self) -> str:
+        """The ``Value`` method that applies it (``""`` for linear)."""
+        return "" if self.name == "linear" else self.name
+
+    def __call__(self, z: Any, **params: Any) -> Any:
+        """φ(z) for a ``Value`` z, with ``params`` over the defaults (identity for linear)."""
+        if not self.method:
+            return z
+        kwargs = dict(self.params)
+        kwargs.update(params)
+        return getattr(z, self.method)(**kwargs)
+
+    def bind(self, **params: Any) -> Callable[..., Any]:
+        """A fast callable ``f(z)`` = ``self(z, **params)`` (for a model's forward pass).
+
+        For a ``learnable`` activation it is ``f(z, p)``, p the learnable parameter.
+        """
+        if not self.method:
+            return _identity
+        method = getattr(_Value, self.method)
+        kwargs = dict(self.params[1:] if self.learnable else self.params)
+        kwargs.update(params)
+        return functools.partial(method, **kwargs) if kwargs else method
+
+    def spec(self, **params: Any) -> OpSpec | None:
+        """The op-table entry it records (``None`` for linear), e.g. for its kinks."""
+        if not self.method:
+            return None
+        return self(_Value(0.5), **params).spec
+
+
+def _identity(z: Any) -> Any:
+    return z
+
+
+ACTIVATIONS: dict[str, Activation] = {}
+"""Every activation name ``nn`` accepts, in order, by name."""
+
+
+def register_activation(act: Activation) -> Activation:
+    """Add ``act`` to :data:`ACTIVATIONS` and return it. A name can be registered once.
+
+    The ``Value`` method ``act.name`` must exist (add it first). To take a throwaway
+    activation back out: ``del ops.ACTIVATIONS[name]``.
+    """
+    if not isinstance(act, Activation):
+        raise TypeError(f"register_activation() expects an Activation, got {type(act).__name__}.")
+    if act.name in ACTIVATIONS and ACTIVATIONS[act.name] != act:
+        raise ValueError(f"An activation named {act.name!r} is already registered.")
+    if act.method and _Value is not _NoValue and not callable(getattr(_Value, act.method, None)):
+        raise ValueError(f"Activation {act.name!r} needs a Value method {act.method!r}: add it first.")
+    ACTIVATIONS[act.name] = act
+    return act
+
+
+PRELU_INIT = 0.25  # torch.nn.PReLU's initial slope
+
+for _act in (
+    Activation("linear", init="xavier", torch="Identity"),
+    Activation("relu", torch="ReLU"),
+    Activation(
+        "leaky_relu",
+        params=(("negative_slope", 0.01),),
+        gain_slope=0.01,
+        torch="LeakyReLU",
+        torch_kwargs=(("negative_slope", "negative_slope"),),
+    ),
+    Activation("elu", params=(("alpha", 1.0),), torch="ELU", torch_kwargs=(("alpha", "alpha"),)),
+    Activation("celu", params=(("alpha", 1.0),), torch="CELU", torch_kwargs=(("alpha", "alpha"),)),
+    Activation(
+        "gelu",
+        params=(("approximate", "none"),),
+        torch="GELU",
+        torch_kwargs=(("approximate", "approximate"),),
+    ),
+    Activation("silu", torch="SiLU"),
+    Activation("swish", params=(("beta", 1.0),)),  # torch has no swish module (SiLU is beta = 1)
+    Activation("sigmoid", init="xavier", torch="Sigmoid"),
+    Activation("tanh", init="xavier", torch="Tanh"),
+    Activation("softplus", torch="Softplus"),
+    Activation(
+        "prelu",
+        params=(("weight", PRELU_INIT),),
+        gain_slope=PRELU_INIT,
+        learnable=True,
+        torch="PReLU",
+        torch_kwargs=(("weight", "init"),),
+    ),
+):
+    register_activation(_act)
+del _act
+
+
+# --------------------------------------------------------------------------------------
+# Fused n-ary ops: one node where a chain of + and * would make 2n (for speed)
+# --------------------------------------------------------------------------------------
+
+_FUSED_CACHE = 512  # specs kept per family: a bound, so summing every length 1..n leaks nothing
+
+
+@lru_cache(maxsize=_FUSED_CACHE)
 def dot_op(n: int, bias: bool = True) -> OpSpec:
     """y = w_1 x_1 + ... + w_n x_n (+ b) over operands (w_1..w_n, x_1..x_n[, b]).
 
@@ -736,10 +1288,12 @@ def dot_op(n: int, bias: bool = True) -> OpSpec:
         formula="y = sum_i w_i x_i + b;  dy/dw_i = x_i,  dy/dx_i = w_i,  dy/db = 1  (fused for speed)",
         method="",
         params=(("n", n),),
+        operands=(*(f"w{i}" for i in range(n)), *(f"x{i}" for i in range(n)), *(("b",) if bias else ())),
+        torch="sum(v[i] * v[n + i] for i in range(n)) + (v[2 * n] if len(v) > 2 * n else 0.0)",
     )
 
 
-@cache
+@lru_cache(maxsize=_FUSED_CACHE)
 def sum_op(n: int) -> OpSpec:
     """y = x_1 + ... + x_n as one node: dy/dx_i = 1."""
     if not isinstance(n, int) or n < 1:
@@ -754,4 +1308,5 @@ def sum_op(n: int) -> OpSpec:
         formula="y = sum_i x_i;  dy/dx_i = 1  (fused for speed)",
         method="",
         params=(("n", n),),
+        torch="sum(v)",
     )

@@ -22,10 +22,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import ops
 from .engine import Value, no_grad
 
 __all__ = [
-    "ACTIVATIONS",
+    "ACTIVATIONS",  # noqa: F822 (module __getattr__)
     "ema",
     "optimizer_path",
     "plot_activations",
@@ -35,22 +36,15 @@ __all__ = [
     "plot_optimizer_paths",
 ]
 
-ACTIVATIONS: tuple[str, ...] = (
-    "relu",
-    "leaky_relu",
-    "elu",
-    "celu",
-    "gelu",
-    "silu",
-    "swish",
-    "sigmoid",
-    "tanh",
-    "softplus",
-    "prelu",
-)
-"""The activations of the gallery, in its order (each a ``Value`` method)."""
 
-_PRELU_WEIGHT = 0.25  # PyTorch's initial PReLU slope
+def __getattr__(name: str) -> Any:
+    # ACTIVATIONS: the gallery's activations, read from ops.ACTIVATIONS at each use (a
+    # registered activation joins the gallery with no edit here).
+    if name == "ACTIVATIONS":
+        return tuple(n for n, act in ops.ACTIVATIONS.items() if act.method)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _DPI = 120
 
 
@@ -587,19 +581,20 @@ def plot_activations(
     ``[("leaky_relu", {"negative_slope": 0.1}), "gelu"]``. Default: :data:`ACTIVATIONS`
     (prelu with slope 0.25).
     """
+    gallery = __getattr__("ACTIVATIONS")
     entries = []
-    for item in ACTIVATIONS if names is None else names:
+    for item in gallery if names is None else names:
         name, kwargs = (item, {}) if isinstance(item, str) else item
         if not isinstance(name, str) or not (
             name == "linear" or (not name.startswith("_") and callable(getattr(Value, name, None)))
         ):
             raise ValueError(
-                f"unknown activation {name!r}; use a Value method such as "
-                f"{', '.join(ACTIVATIONS)} or 'linear'."
+                f"unknown activation {name!r}; use a Value method such as {', '.join(gallery)} or 'linear'."
             )
         kwargs = dict(kwargs)
-        if name == "prelu":
-            kwargs.setdefault("weight", _PRELU_WEIGHT)
+        act = ops.ACTIVATIONS.get(name)
+        if act is not None and act.learnable:  # prelu: its weight is a plain number here
+            kwargs.setdefault(*act.params[0])
         entries.append((name, kwargs))
     if not entries:
         raise ValueError("names is empty: give at least one activation.")

@@ -226,9 +226,23 @@ _NEEDS_NONZERO = {"relu", "abs", "leaky_relu", "elu", "celu", "prelu", "recip"}
 _NEEDS_POSITIVE = {"log", "sqrt", "pow_half"}
 
 
+def _registered_unary() -> dict[str, tuple[Callable[[Value], Value], tuple[float, ...]]]:
+    """Each activation of ``ops.ACTIVATIONS`` not in ``_UNARY`` (one registered later),
+    with its default parameters, and its kinks: read at draw time."""
+    extra = {}
+    for name, act in ops.ACTIVATIONS.items():
+        if act.method and name not in _UNARY:
+            spec = act.spec()
+            extra[name] = (act.bind() if not act.learnable else act, spec.kinks if spec is not None else ())
+    return extra
+
+
 def _allowed(kind: str, values: Sequence[float]) -> bool:
     """Whether op ``kind`` is smooth near these operand values."""
     x = values[0]
+    registered = _registered_unary()
+    if kind in registered:
+        return all(abs(x - k) >= 0.05 for k in registered[kind][1])
     if kind in _NEEDS_NONZERO:
         return abs(x) >= 0.05 if kind != "recip" else abs(x) >= 0.5
     if kind in _NEEDS_POSITIVE:
@@ -297,7 +311,8 @@ def _run(kind: str, operands: list[Value]) -> Value:
     if kind == "squash":
         return operands[0].tanh()
     if len(operands) == 1:
-        return _UNARY[kind](operands[0])
+        f = _UNARY.get(kind) or _registered_unary()[kind][0]
+        return f(operands[0])
     return _BINARY[kind](operands[0], operands[1])
 
 
@@ -323,7 +338,7 @@ def expression_graphs(
     n_ops = draw(st.integers(min_ops, max_ops))
     values: list[float] = list(xs)
     steps: list[tuple[str, tuple[int, ...]]] = []
-    unary, binary = sorted(_UNARY), sorted(_BINARY)
+    unary, binary = sorted([*_UNARY, *_registered_unary()]), sorted(_BINARY)
 
     def operand() -> int:
         n = len(values)
@@ -367,21 +382,12 @@ def expression_graphs(
 # Small MLPs
 # --------------------------------------------------------------------------------------
 
-ACTIVATIONS: tuple[str, ...] = (
-    "linear",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "celu",
-    "gelu",
-    "silu",
-    "swish",
-    "sigmoid",
-    "tanh",
-    "softplus",
-    "prelu",
-)
-"""The activation names of :class:`micrograd_plus.nn.MLP` (DESIGN.md)."""
+
+def __getattr__(name: str) -> Any:
+    # ACTIVATIONS: the activation names of nn.MLP, read from ops.ACTIVATIONS at each use.
+    if name == "ACTIVATIONS":
+        return tuple(ops.ACTIVATIONS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @st.composite
@@ -390,11 +396,15 @@ def mlp_configs(
     max_inputs: int = 3,
     max_layers: int = 2,
     max_width: int = 4,
-    activations: Sequence[str] = ACTIVATIONS,
+    activations: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Draw keyword arguments for ``nn.MLP``: ``nin``, ``nouts``, ``activation``,
     ``output_activation`` and an integer ``rng`` seed (no model is built).
+
+    ``activations`` defaults to every name in ``ops.ACTIVATIONS``.
     """
+    if activations is None:
+        activations = tuple(ops.ACTIVATIONS)
     n_hidden = draw(st.integers(0, max_layers - 1))
     return {
         "nin": draw(st.integers(1, max_inputs)),
@@ -411,7 +421,7 @@ def small_mlps(
     max_inputs: int = 3,
     max_layers: int = 2,
     max_width: int = 4,
-    activations: Sequence[str] = ACTIVATIONS,
+    activations: Sequence[str] | None = None,
 ) -> tuple[Any, list[float]]:
     """Draw ``(model, x)``: a small seeded ``nn.MLP`` with one output and an input for it.
 

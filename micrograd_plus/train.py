@@ -495,6 +495,7 @@ def fit(
     callback: Callable[[int, History], Any] | None = None,
     lr: float | None = None,
     threshold: float | None = None,
+    compile: bool = False,
 ) -> History:
     r"""Train ``model`` on ``(X, y)`` for ``epochs`` passes and return the :class:`History`.
 
@@ -537,6 +538,9 @@ def fit(
       return value stops training.
     - ``threshold``: a single output above it means class 1 (for accuracy); defaults to
       0.5 for ``"binary_cross_entropy"`` and 0 for scores/logits.
+    - ``compile``: trace the model once (:func:`micrograd_plus.trace`) and run every
+      batch through the tape with NumPy: the same history, to rounding (needs NumPy,
+      ``pip install 'micrograd-plus[fast]'``; the model must not branch on data).
 
     Classification accuracy is recorded for the named classification losses, ``mse``
     with class labels, and a callable loss whose labels are all ints. Everything is
@@ -564,18 +568,53 @@ def fit(
         raise TypeError(f"fit: callback must be callable, got {type(callback).__name__}.")
     if not callable(model) or not hasattr(model, "parameters"):
         raise TypeError(f"model must be callable and have parameters(), got {type(model).__name__}.")
+    if not isinstance(compile, bool):
+        raise TypeError(f"fit: compile must be True or False, got {type(compile).__name__}.")
+    if compile:
+        from .compile import _numpy
+
+        _numpy()  # ImportError naming the extra, before anything else happens
     task = _make_task(loss, y, _output_size(model, rows[0], named_loss=not callable(loss)), threshold)
     optimizer = _resolve_optimizer(optimizer, model, lr)
     schedule = _resolve_schedule(schedule, optimizer)
-    return _train(
-        model, rows, task, optimizer, epochs, batch_size, shuffle, seed, schedule, progress, l2, callback
-    )
+    if compile:
+        from ._fit_compiled import CompiledSteps
+
+        steps: Any = CompiledSteps(model, rows, task, optimizer, l2)
+    else:
+        steps = _EagerSteps(model, rows, task, optimizer, l2)
+    return _train(rows, steps, optimizer, epochs, batch_size, shuffle, seed, schedule, progress, callback)
+
+
+class _EagerSteps:
+    """One training iteration on the scalar graph: ``step(batch) -> (objective, n_correct)``."""
+
+    def __init__(self, model: Any, rows: list[list[float]], task: _Task, optimizer: Any, l2: float) -> None:
+        self.model, self.rows, self.task, self.optimizer, self.l2 = model, rows, task, optimizer, l2
+        self.params = model.parameters() if l2 else []
+
+    def step(self, batch: list[int]) -> tuple[float, int]:
+        model, rows, task, optimizer = self.model, self.rows, self.task, self.optimizer
+        optimizer.zero_grad()
+        preds = [model(rows[i]) for i in batch]
+        objective = task.loss(preds, [task.targets[i] for i in batch])
+        if self.l2:
+            objective = objective + _losses.l2_penalty(self.params, self.l2)
+        objective.backward()
+        optimizer.step()
+        correct = _count_correct(task, preds, [task.truth[i] for i in batch]) if task.rule else 0
+        return objective.data, correct
+
+    def sync(self) -> None:
+        """Make .data/.grad current before user code runs (nothing to do: they always are)."""
+
+    def resume(self) -> None:
+        """Pick up changes user code made (nothing to do)."""
 
 
 def _train(
-    model: Any,
     rows: list[list[float]],
-    task: _Task,
+    steps: Any,
     optimizer: Any,
     epochs: int,
     batch_size: int | None,
@@ -583,21 +622,17 @@ def _train(
     seed: int,
     schedule: Any,
     progress: bool,
-    l2: float,
     callback: Callable[[int, History], Any] | None,
 ) -> History:
     n = len(rows)
     size = n if batch_size is None else min(batch_size, n)
-    targets, truth, loss_fn = task.targets, task.truth, task.loss
-    classify = bool(task.rule)
-    params = model.parameters() if l2 else []
-    penalty = _losses.l2_penalty
+    classify = bool(steps.task.rule)
     rng = random.Random(seed)
     order = list(range(n))
     history = History()
     bar = _progress(epochs) if progress and epochs else None
     start = time.perf_counter()
-    steps = 0
+    n_steps = 0
     try:
         for epoch in range(1, epochs + 1):
             history.lr.append(float(optimizer.lr))
@@ -607,17 +642,11 @@ def _train(
             correct = 0
             for lo in range(0, n, size):
                 batch = order[lo : lo + size]
-                optimizer.zero_grad()
-                preds = [model(rows[i]) for i in batch]
-                objective = loss_fn(preds, [targets[i] for i in batch])
-                if l2:
-                    objective = objective + penalty(params, l2)
-                objective.backward()
-                optimizer.step()
-                steps += 1
-                total += objective.data * len(batch)
-                if classify:
-                    correct += _count_correct(task, preds, [truth[i] for i in batch])
+                objective, n_correct = steps.step(batch)
+                n_steps += 1
+                total += objective * len(batch)
+                correct += n_correct
+            steps.sync()  # .data/.grad current for the schedule and the callback
             if schedule is not None:
                 schedule.step()
             history.epoch.append(epoch)
@@ -625,7 +654,7 @@ def _train(
             if classify:
                 history.accuracy.append(correct / n)
             history.time.append(time.perf_counter() - start)
-            history.steps.append(steps)
+            history.steps.append(n_steps)
             if bar is not None:
                 status = f"loss {total / n:.4f}"
                 if classify:
@@ -633,7 +662,9 @@ def _train(
                 bar.update(status)
             if callback is not None and callback(epoch, history):
                 break
+            steps.resume()
     finally:
+        steps.sync()
         if bar is not None:
             bar.close()
     return history

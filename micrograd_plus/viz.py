@@ -36,7 +36,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from .engine import Value, topological_order
+from . import ops
+from .engine import Value, _chain_rule, topological_order
+from .netviz import draw_network, network_to_dot  # noqa: F401 (re-exported: the neuron-level picture)
 from .ops import OpSpec
 from .plots import (
     ema,
@@ -81,6 +83,12 @@ ROLE_COLORS: dict[str, str] = {
 }
 """Fill colour of a value's record by its role (``color_by="role"``)."""
 
+PNG_SIZE = "10,14"
+"""Largest PNG in a notebook, in inches (width,height): a bigger graph is scaled down."""
+PNG_DPI = 96
+"""Resolution of that PNG: 10 inches are 960 pixels, a notebook page's width."""
+
+_JUPYTER_MIMETYPES = ("image/svg+xml", "image/png")
 _RANKDIRS = ("LR", "TB", "RL", "BT")
 _COLOR_BY = ("role", "grad", None)
 _OP_FILL = "#f3f3f3"
@@ -89,12 +97,6 @@ _CURRENT_BORDER = "#c62828"  # red: the node being visited at this step
 _BIG_GRAPH = 2000  # values; beyond this, suggest max_nodes
 _FAN_IN = 8  # with max_nodes, operands kept per node; the rest joins a summary
 _WHOLE = "~"  # cluster key of parameters named without a prefix (a bare Neuron)
-# Operand names (as in the op table's formulas) for ops where the order matters.
-_OPERAND_NAMES = {"-": ("a", "b"), "/": ("a", "b"), "**": ("a", "b"), "prelu": ("x", "w")}
-# Unary ops that are a neuron's activation φ (kept in the neuron's cluster).
-_ACTIVATIONS = frozenset(
-    {"relu", "leaky_relu", "elu", "celu", "gelu", "silu", "swish", "sigmoid", "tanh", "softplus"}
-)
 
 
 # --------------------------------------------------------------------------------------
@@ -163,34 +165,32 @@ def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[BackwardStep]
 
 
 def _steps(root: Value, seed: float) -> Iterator[BackwardStep]:
-    grads: dict[Value, float] = {root: seed}
-    order = list(reversed(topological_order(root)))
-    position = {node: i for i, node in enumerate(order, start=1)}
+    # The engine's own chain-rule loop, with a hook at each node (it puts every .grad
+    # back afterwards): the steps are exactly what backward() computes.
+    order = topological_order(root)
+    position = {node: i for i, node in enumerate(reversed(order), start=1)}
 
     def name(node: Value) -> str:
         return node.label or f"#{position[node]}"
 
-    for index, node in enumerate(order, start=1):
-        upstream = grads.get(node, 0.0)
+    steps: list[BackwardStep] = []
+
+    def record(node: Value, upstream: Any, local: tuple[Any, ...], contributions: tuple[Any, ...]) -> None:
         parents = node.parents
-        if not parents:
-            yield BackwardStep(index, node, upstream, (), (), (), names=(name(node),))
-            continue
-        local = node.spec.local_grads(*[p.data for p in parents], node.data)  # type: ignore[union-attr]
-        contributions = []
-        for parent, d in zip(parents, local):
-            c = upstream * d  # the same float operations as Value.backward()
-            grads[parent] = grads.get(parent, 0.0) + c
-            contributions.append(c)
-        yield BackwardStep(
-            index,
-            node,
-            upstream,
-            parents,
-            tuple(float(d) for d in local),
-            tuple(contributions),
-            names=(name(node), *map(name, parents)),
+        steps.append(
+            BackwardStep(
+                len(steps) + 1,
+                node,
+                upstream,
+                parents,
+                tuple(float(d) for d in local),
+                tuple(contributions),
+                names=(name(node), *map(name, parents)),
+            )
         )
+
+    _chain_rule(root, seed, accumulate=False, hook=record)
+    return iter(steps)
 
 
 # --------------------------------------------------------------------------------------
@@ -623,7 +623,8 @@ def _clusters(order: list[Value], names: dict[Value, str]) -> dict[Value, str]:
             continue
         spec = node.spec
         parent = node.parents[0]
-        if spec is not None and spec.name in _ACTIVATIONS and len(node.parents) == 1 and parent in direct:
+        # a unary op that is a neuron's activation φ (ops.ACTIVATIONS) joins its neuron
+        if spec is not None and spec.name in ops.ACTIVATIONS and len(node.parents) == 1 and parent in direct:
             cluster[node] = cluster[parent]
         elif spec is not None and spec.name in ("+", "sum"):
             # w_0 x_0 + w_1 x_1: a sum of two or more terms of one neuron (not 1 + s)
@@ -759,14 +760,9 @@ def _op_text(spec: OpSpec) -> str:
 
 
 def _operand_labels(spec: OpSpec) -> tuple[str, ...]:
-    """Edge labels naming the operands where their order matters (a - b, a / b, w·x + b)."""
-    if spec.name == "dot":
-        n = dict(spec.params).get("n", 0)
-        names = [f"w{i}" for i in range(n)] + [f"x{i}" for i in range(n)]
-        return (*names, "b") if spec.arity == 2 * n + 1 else tuple(names)
-    if spec.arity >= 2:
-        return _OPERAND_NAMES.get(spec.name, ())
-    return ()
+    """Edge labels naming the operands where their order matters (a - b, a / b, w·x + b):
+    the op table's ``spec.operands``."""
+    return spec.operands if spec.arity >= 2 else ()
 
 
 def _expression(spec: OpSpec, operands: Sequence[str]) -> str:
@@ -820,6 +816,8 @@ def _graph_class() -> type:
     class Graph(graphviz.Digraph):
         """A ``graphviz.Digraph`` whose Jupyter display falls back to the DOT text.
 
+        In Jupyter it shows as SVG and PNG (the PNG at most ``PNG_SIZE`` inches at
+        ``PNG_DPI``), so a viewer that does not trust the SVG still shows a picture.
         Without the ``dot`` program, ``render()``, ``pipe()`` and ``view()`` raise
         ``graphviz.ExecutableNotFound`` with a line saying how to install graphviz.
         """
@@ -846,12 +844,21 @@ def _graph_class() -> type:
                 raise
 
         def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
+            # SVG and PNG: a viewer that does not trust a notebook's SVG (JupyterLab on a
+            # fresh clone, GitHub) still shows the PNG.
+            include = _JUPYTER_MIMETYPES if include is None else include
             try:
                 return super()._repr_mimebundle_(include, exclude, **kwargs)
             except graphviz.ExecutableNotFound:
                 return {"text/plain": f"{INSTALL_HINT}\n\n{self.source}"}
             except graphviz.CalledProcessError as err:  # a bad DOT source: still show it
                 return {"text/plain": f"graphviz failed to render this graph ({err}).\n\n{self.source}"}
+
+        def _repr_image_png(self) -> bytes:
+            # at most PNG_SIZE inches wide and tall (scaled down, never up) at PNG_DPI
+            fitted = self.copy()
+            fitted.graph_attr.update(size=PNG_SIZE, dpi=str(PNG_DPI))
+            return fitted.pipe(format="png")
 
     Graph.__module__ = __name__
     Graph.__qualname__ = "Graph"

@@ -593,29 +593,13 @@ def test_mlp_gradients_vs_finite_differences(activation, seed, x, coeffs):
     assert_grad_close(lambda *v: weighted_output(model, list(v), coeffs), x)
 
 
-def torch_activation(torch, name):
-    f = torch.nn.functional
-    return {
-        "linear": lambda z, a: z,
-        "relu": lambda z, a: f.relu(z),
-        "leaky_relu": lambda z, a: f.leaky_relu(z, 0.01),
-        "elu": lambda z, a: f.elu(z),
-        "celu": lambda z, a: f.celu(z),
-        "gelu": lambda z, a: f.gelu(z),
-        "silu": lambda z, a: f.silu(z),
-        "swish": lambda z, a: z * torch.sigmoid(z),
-        "sigmoid": lambda z, a: torch.sigmoid(z),
-        "tanh": lambda z, a: torch.tanh(z),
-        "softplus": lambda z, a: f.softplus(z),
-        "prelu": lambda z, a: f.prelu(z.unsqueeze(0), a).squeeze(0),
-    }[name]
-
-
 @pytest.mark.torch
 @pytest.mark.parametrize("activation", NAMED_ACTIVATIONS)
 @pytest.mark.parametrize("output_activation", [None, "sigmoid"])
 def test_mlp_matches_torch(activation, output_activation):
     torch = pytest.importorskip("torch")
+    from torch_reference import torch_activation
+
     model = MLP(3, [5, 4, 2], activation=activation, output_activation=output_activation, rng=11)
     randomize_biases(model)
     x, coeffs = [0.7, -1.3, 0.25], [0.8, -1.1]
@@ -627,8 +611,8 @@ def test_mlp_matches_torch(activation, output_activation):
     for layer in model.layers:
         w = tensor([[w.data for w in n.w] for n in layer.neurons])
         b = tensor([n.b.data for n in layer.neurons])
-        slope = tensor([n.slope.data for n in layer.neurons]) if layer.activation == "prelu" else None
-        layers.append((w, b, slope, torch_activation(torch, layer.activation)))
+        slope = tensor([n.slope.data for n in layer.neurons]) if layer.neurons[0].slope is not None else None
+        layers.append((w, b, slope, torch_activation(layer.activation)))
     a = torch.tensor(x, dtype=torch.float64)
     for w, b, slope, act in layers:
         a = act(w @ a + b, slope)

@@ -460,6 +460,34 @@ def test_with_dot_it_renders_svg_and_png(tmp_path):
     assert data.startswith(b"\x89PNG") and len(data) > 1000
 
 
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) in pixels of a PNG, from its IHDR chunk."""
+    assert data.startswith(b"\x89PNG\r\n\x1a\n"), "not a PNG"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@needs_dot
+def test_jupyter_gets_a_png_beside_the_svg():
+    """A viewer that does not trust the notebook's SVG (JupyterLab, GitHub) shows the PNG."""
+    root, _ = neuron_graph()
+    bundle = viz.draw_dot(root)._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "image/png"}
+    width, height = png_size(bundle["image/png"])
+    assert 100 < width <= 960 and 20 < height <= 14 * 96
+    assert set(viz.draw_dot(root)._repr_mimebundle_(include=["image/png"])) == {"image/png"}
+    assert set(viz.draw_dot(root)._repr_mimebundle_(exclude=["image/png"])) == {"image/svg+xml"}
+
+
+@needs_dot
+def test_a_wide_graph_png_is_scaled_down_to_a_page_width():
+    xs = [Value(float(i), f"x{i}") for i in range(40)]
+    wide = sum_values([x * x for x in xs])  # 40 branches side by side
+    g = viz.draw_dot(wide, rankdir="TB")
+    width, _ = png_size(g._repr_mimebundle_()["image/png"])
+    assert width <= 960, f"the PNG is {width} px wide"
+    assert not re.search(r"\bsize=", g.source), "only the PNG is scaled; the graph itself is unchanged"
+
+
 # --------------------------------------------------------------------------------------
 # Modules, big graphs, compact mode
 # --------------------------------------------------------------------------------------
