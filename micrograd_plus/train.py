@@ -149,18 +149,19 @@ def _check_rows(X: Any, finite: bool = False) -> list[list[float]]:
     return rows
 
 
-def _output_size(model: Any, row: list[float]) -> int:
+def _output_size(model: Any, row: list[float], named_loss: bool = True) -> int:
     """Number of outputs of ``model`` (1 for a single ``Value``), from one forward pass.
 
-    A list of ONE Value (what ``Layer(nin, 1)`` returns) is refused: every loss would
-    get lists where it expects scores, and fail only inside the first step.
+    With a named loss, a list of ONE Value (what ``Layer(nin, 1)`` returns) is refused:
+    the loss would get lists where it expects scores, and fail only inside the first
+    step. (A loss function of your own may well expect such lists.)
     """
     with no_grad():
         out = model(row)
     if isinstance(out, Value):
         return 1
     if isinstance(out, (list, tuple)) and out and all(isinstance(o, Value) for o in out):
-        if len(out) == 1:
+        if len(out) == 1 and named_loss:
             raise TypeError(
                 f"model(x) returns a {type(out).__name__} of one Value (as Layer(nin, 1) does); fit needs "
                 "a single Value for one output score: use MLP(nin, [1]) or Neuron(nin) instead."
@@ -262,7 +263,8 @@ def _make_task(loss: Any, y: Sequence[Any], n_out: int, threshold: float | None)
 def _count_correct(task: _Task, preds: list[Any], truth: list[Any]) -> int:
     if task.rule == "threshold":
         thr = task.threshold
-        return sum((p.data > thr) == positive for p, positive in zip(preds, truth))
+        scores = [p if isinstance(p, Value) else p[0] for p in preds]  # p[0]: a list of one Value
+        return sum((p.data > thr) == positive for p, positive in zip(scores, truth))
     return sum(_argmax(out) == label for out, label in zip(preds, truth))
 
 
@@ -572,7 +574,7 @@ def fit(
         from .compile import _numpy
 
         _numpy()  # ImportError naming the extra, before anything else happens
-    task = _make_task(loss, y, _output_size(model, rows[0]), threshold)
+    task = _make_task(loss, y, _output_size(model, rows[0], named_loss=not callable(loss)), threshold)
     optimizer = _resolve_optimizer(optimizer, model, lr)
     schedule = _resolve_schedule(schedule, optimizer)
     if compile:

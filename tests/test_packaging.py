@@ -64,7 +64,7 @@ def sdist_includes(path: str) -> bool:
 )
 def test_the_sdist_holds_what_the_tests_read(path):
     assert (ROOT / path).exists() and sdist_includes(path)
-    for folder in ("docs", "notebooks", "benchmarks", "micrograd_plus"):
+    for folder in ("docs", "notebooks", "benchmarks", "examples", "micrograd_plus"):
         assert sdist_includes(f"{folder}/x")
 
 

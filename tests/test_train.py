@@ -506,6 +506,17 @@ def test_bad_arguments_raise_and_leave_the_model_untouched(kwargs, error, match)
     assert all(p.grad == 0.0 for p in model.parameters())
 
 
+def test_a_layer_with_one_output_trains_with_a_loss_of_your_own():
+    X, y = moons(10)
+    layer = nn.Layer(2, 1, activation="linear", rng=0)
+
+    def my_loss(preds, targets):  # preds: one list of one Value per sample
+        return losses.hinge([p[0] for p in preds], [2 * t - 1 for t in targets])
+
+    h = fit(layer, X, y, my_loss, optim.SGD(layer.parameters(), lr=0.1), 2, progress=False)
+    assert len(h.loss) == 2
+
+
 def test_multi_output_model_with_hinge_is_rejected():
     X, y = moons(10)
     model = small_mlp(nouts=(4, 2))
