@@ -126,7 +126,16 @@ def _node(data: float, spec: OpSpec, a: Value, b: Value | None = None) -> Value:
     out.grad = 0.0
     out.label = ""
     if _switched:  # some thread is inside no_grad or detect_anomaly
-        return _node_in_mode(out, spec, (a,) if b is None else (a, b))
+        here = _modes.__dict__
+        if here.get("recording", True):
+            out._spec = spec
+            out._a = a
+            out._b = b
+        else:
+            out._spec = out._a = out._b = None
+        if here.get("anomaly", False) and not math.isfinite(data):
+            _raise_anomaly("forward", spec, (a,) if b is None else (a, b), data, out)
+        return out
     out._spec = spec
     out._a = a
     out._b = b
@@ -141,26 +150,19 @@ def _node_n(data: float, spec: OpSpec, parents: tuple[Value, ...]) -> Value:
     out.data = data if type(data) is float else float(data)  # (a NumPy scalar in a leaf)
     out.grad = 0.0
     out.label = ""
-    if _switched:  # some thread is inside no_grad or detect_anomaly
-        return _node_in_mode(out, spec, parents)
-    out._spec = spec
     out._a = None
-    out._b = parents
-    return out
-
-
-def _node_in_mode(out: Value, spec: OpSpec, parents: tuple[Value, ...]) -> Value:
-    """The rest of ``_node`` when a mode may be on: this thread's no_grad, detect_anomaly."""
-    if _recording_here():
-        out._spec = spec
-        if len(parents) <= 2:
-            out._a, out._b = (parents[0], None) if len(parents) == 1 else parents
+    if _switched:  # some thread is inside no_grad or detect_anomaly
+        here = _modes.__dict__
+        if here.get("recording", True):
+            out._spec = spec
+            out._b = parents
         else:
-            out._a, out._b = None, parents
-    else:
-        out._spec = out._a = out._b = None
-    if _anomaly_here() and not math.isfinite(out.data):
-        _raise_anomaly("forward", spec, parents, out.data, out)
+            out._spec = out._b = None
+        if here.get("anomaly", False) and not math.isfinite(data):
+            _raise_anomaly("forward", spec, parents, data, out)
+        return out
+    out._spec = spec
+    out._b = parents
     return out
 
 
