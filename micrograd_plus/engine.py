@@ -539,7 +539,7 @@ def topological_order(root: Value) -> list[Value]:
     while stack:
         node = pop()
         if node is None:  # the marker above a node whose parents are all emitted
-            emit(pop())
+            emit(pop())  # type: ignore[arg-type]  # (below a None marker is always a node)
             continue
         # Walk down first operands. A node whose other operand is done (or is a leaf,
         # emitted at once) joins the chain, emitted deepest first when the walk ends.
@@ -700,7 +700,7 @@ def _general_step(node: Value, create_graph: bool, check: bool, hook: Hook | Non
         if hook is not None:
             hook(node, upstream, (), ())
         return
-    spec: OpSpec = node._spec  # type: ignore[assignment]
+    spec: OpSpec = node._spec
     if upstream is None:  # create_graph: nothing reached this node (a zero path)
         upstream = 0.0
     if create_graph:
