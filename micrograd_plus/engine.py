@@ -231,6 +231,43 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
+    # ---- copying -----------------------------------------------------------------------
+
+    def __copy__(self) -> Value:
+        """A new node with the same data, grad, label, op and operands."""
+        twin = _new(type(self))
+        twin.data, twin.grad, twin.label = self.data, self.grad, self.label
+        twin._spec, twin._a, twin._b = self._spec, self._a, self._b
+        return twin
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """A copy of the whole graph below this node, made without recursion.
+
+        (``copy.deepcopy`` would otherwise recurse once per node and fail on deep graphs.)
+        The op-table entries are shared: they are immutable.
+        """
+        for node in topological_order(self):  # parents before the nodes that use them
+            if id(node) in memo:
+                continue
+            twin = node.__copy__()
+            a, b = node._a, node._b
+            twin._a = None if a is None else memo[id(a)]
+            if isinstance(b, Value):
+                twin._b = memo[id(b)]
+            elif b is not None:
+                twin._b = tuple(memo[id(p)] for p in b)
+            memo[id(node)] = twin
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        if self._spec is not None:
+            raise TypeError(
+                f"Cannot pickle a Value computed by an op ({self._spec.label!r}): its graph holds "
+                "the op table's functions. Pickle leaves only (a model's weights are leaves), "
+                "or save the weights with model.state_dict() or model.save(path)."
+            )
+        return super().__reduce_ex__(protocol)
+
     def __float__(self) -> float:
         if _trace_state.__dict__:
             _check_not_tracing("float()")
@@ -459,7 +496,10 @@ class _Constant(Value):
 def _param(op: str, name: str, x: Any) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{op}: {name} must be a number, got {type(x).__name__}.")
-    return float(x)
+    value = float(x)
+    if not math.isfinite(value):
+        raise ValueError(f"{op}: {name} must be a finite number, got {value}.")
+    return value
 
 
 def _param_value(op: str, x: Any) -> Value:
