@@ -496,12 +496,12 @@ class _MatMul:
             return c[1]
         if c[2] is v:
             return c[3]
-        w = self._wview(v)
+        w = self._wview(v, self.wview)
         self._wcache = (v, w, c[0], c[1])
         return w
 
-    def _wview(self, v: Any) -> Any:
-        base, stride = self.wview
+    def _wview(self, v: Any, view: tuple[int, int]) -> Any:
+        base, stride = view
         k, n = self.k, self.n
         end = base + k * stride
         if end <= v.shape[0]:  # reshape of a slice: the cheapest view there is
@@ -576,7 +576,7 @@ class _MatMul:
             else:
                 self._add_dw(np, G, g.T @ self._y(V))
         if self.bblock is not None and need[self.bblock]:
-            self._add_db(np, P, np.add.reduce(g, axis=0))
+            self._add_db(np, P, self.bblock, np.add.reduce(g, axis=0))
 
     def _add_dw(self, np: Any, G: Any, dw: Any) -> None:
         if self.wview is not None:
@@ -586,10 +586,10 @@ class _MatMul:
         else:
             np.add.at(G, self.widx, dw)
 
-    def _add_db(self, np: Any, P: _Program, db: Any) -> None:
-        G = P.G[self.bblock]
+    def _add_db(self, np: Any, P: _Program, block: int, db: Any) -> None:
+        G = P.G[block]
         if G is None:
-            G = P.G[self.bblock] = np.zeros(P.shape(self.bblock))
+            G = P.G[block] = np.zeros(P.shape(block))
         if self.bview is not None:
             base, stride = self.bview
             G[base : base + stride * (self.k - 1) + 1 : stride] += db
@@ -623,6 +623,22 @@ class Tape:
     parameters: list[Value]
     n_inputs: int
     n_outputs: int
+    # the scalar program (filled by _record)
+    constants: list[float]
+    ops: list[tuple[OpSpec, tuple[int, ...], int]]
+    output_slots: list[int]
+    _returns_value: bool
+    _example_values: list[float]
+    _layout: list[int]  # param block column -> parameter index
+    # the fused program (filled by _compile)
+    _loc: dict[int, tuple[int, int]]
+    _batched: list[bool]
+    _width: list[int]
+    _instrs: list[Any]
+    _const_array: Any
+    _out_srcs: list[tuple[int, int]]
+    _out_block: dict[int, int]
+    _need: list[bool]
 
     def __init__(self) -> None:  # use trace()
         raise TypeError("Tape objects are made by micrograd_plus.trace(f, example).")
@@ -643,6 +659,7 @@ class Tape:
         params: list[Value] = []
         consts: list[Value] = []
         op_nodes: list[Value] = []
+        op_specs: list[OpSpec] = []
         for node in order:
             if id(node) in slot:
                 continue
@@ -650,6 +667,7 @@ class Tape:
                 (consts if id(node) in inside else params).append(node)
             else:
                 op_nodes.append(node)
+                op_specs.append(node.spec)
         # parameters in first-use order: as the ops (in order) read them
         first: dict[int, int] = {}
         for node in op_nodes:
@@ -673,7 +691,8 @@ class Tape:
         self.parameters = params
         self.constants = [c.data for c in consts]
         self.ops = [
-            (node.spec, tuple(slot[id(p)] for p in node.parents), slot[id(node)]) for node in op_nodes
+            (spec, tuple(slot[id(p)] for p in node.parents), slot[id(node)])
+            for node, spec in zip(op_nodes, op_specs)
         ]
         self.output_slots = [slot[id(v)] for v in outputs]
         self._returns_value = returns_value
