@@ -212,7 +212,7 @@ class CompiledSteps:
         opt = self.optimizer
         if self.packed:
             if self.opt_all:  # (in place: the tape's views of theta stay valid)
-                np.copyto(self.theta, _optim_arrays.step(np, opt, theta, g, self.state))
+                _optim_arrays.step_into(np, opt, self.theta, g, self.state)
             else:
                 idx = self.opt_idx
                 self.theta[idx] = _optim_arrays.step(np, opt, theta[idx], g[idx], self.state)
