@@ -274,6 +274,10 @@ class _Elementwise:
         # handed to the rules as a Python float: cheaper than a 1-element array
         scalars = scalars or [None] * len(srcs)
         self._fetch = [(b, idx, c) for (b, idx, _), c in zip(srcs, scalars)]
+        # the common unary case (relu, tanh, ... of a whole block): the output has the
+        # operand's shape, and the operand is handed over as it is
+        unary = len(srcs) == 1 and srcs[0][2] == "all" and scalars[0] is None
+        self._unary: int | None = srcs[0][0] if unary else None
 
     @property
     def label(self) -> str:
@@ -281,6 +285,13 @@ class _Elementwise:
 
     def forward(self, P: _Program) -> None:
         V = P.V
+        if self._unary is not None:
+            x = V[self._unary]
+            y = self._forward(x)
+            if getattr(y, "shape", None) != x.shape:
+                y = _np.broadcast_to(_np.asarray(y, dtype=float), x.shape)
+            V[self.out] = y
+            return
         args = [
             (V[b] if idx is None else V[b][..., idx]) if c is None else float(V[b][c])
             for b, idx, c in self._fetch
@@ -298,6 +309,16 @@ class _Elementwise:
         if g is None:
             return
         V = P.V
+        b = self._unary
+        if b is not None:
+            (d,) = self._local_grads(V[b], V[self.out])  # (also when not needed: _probe checks it)
+            if need[b]:
+                c = g if type(d) is float and d == 1.0 else g * d
+                if P.G[b] is None and c.shape == V[b].shape:
+                    P.G[b] = c  # (what P.add does for a first gradient of a whole block)
+                else:
+                    P.add(self.srcs[0], c)
+            return
         args = P.A[self.out]
         if args is None:
             args = [_fetch(V, s) for s in self.srcs]
