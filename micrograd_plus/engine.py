@@ -126,7 +126,16 @@ def _node(data: float, spec: OpSpec, a: Value, b: Value | None = None) -> Value:
     out.grad = 0.0
     out.label = ""
     if _switched:  # some thread is inside no_grad or detect_anomaly
-        return _node_in_mode(out, spec, (a,) if b is None else (a, b))
+        here = _modes.__dict__
+        if here.get("recording", True):
+            out._spec = spec
+            out._a = a
+            out._b = b
+        else:
+            out._spec = out._a = out._b = None
+        if here.get("anomaly", False) and not math.isfinite(data):
+            _raise_anomaly("forward", spec, (a,) if b is None else (a, b), data, out)
+        return out
     out._spec = spec
     out._a = a
     out._b = b
@@ -141,26 +150,19 @@ def _node_n(data: float, spec: OpSpec, parents: tuple[Value, ...]) -> Value:
     out.data = data if type(data) is float else float(data)  # (a NumPy scalar in a leaf)
     out.grad = 0.0
     out.label = ""
-    if _switched:  # some thread is inside no_grad or detect_anomaly
-        return _node_in_mode(out, spec, parents)
-    out._spec = spec
     out._a = None
-    out._b = parents
-    return out
-
-
-def _node_in_mode(out: Value, spec: OpSpec, parents: tuple[Value, ...]) -> Value:
-    """The rest of ``_node`` when a mode may be on: this thread's no_grad, detect_anomaly."""
-    if _recording_here():
-        out._spec = spec
-        if len(parents) <= 2:
-            out._a, out._b = (parents[0], None) if len(parents) == 1 else parents
+    if _switched:  # some thread is inside no_grad or detect_anomaly
+        here = _modes.__dict__
+        if here.get("recording", True):
+            out._spec = spec
+            out._b = parents
         else:
-            out._a, out._b = None, parents
-    else:
-        out._spec = out._a = out._b = None
-    if _anomaly_here() and not math.isfinite(out.data):
-        _raise_anomaly("forward", spec, parents, out.data, out)
+            out._spec = out._b = None
+        if here.get("anomaly", False) and not math.isfinite(data):
+            _raise_anomaly("forward", spec, parents, data, out)
+        return out
+    out._spec = spec
+    out._b = parents
     return out
 
 
@@ -228,6 +230,43 @@ class Value:
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # ---- copying -----------------------------------------------------------------------
+
+    def __copy__(self) -> Value:
+        """A new node with the same data, grad, label, op and operands."""
+        twin = _new(type(self))
+        twin.data, twin.grad, twin.label = self.data, self.grad, self.label
+        twin._spec, twin._a, twin._b = self._spec, self._a, self._b
+        return twin
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """A copy of the whole graph below this node, made without recursion.
+
+        (``copy.deepcopy`` would otherwise recurse once per node and fail on deep graphs.)
+        The op-table entries are shared: they are immutable.
+        """
+        for node in topological_order(self):  # parents before the nodes that use them
+            if id(node) in memo:
+                continue
+            twin = node.__copy__()
+            a, b = node._a, node._b
+            twin._a = None if a is None else memo[id(a)]
+            if isinstance(b, Value):
+                twin._b = memo[id(b)]
+            elif b is not None:
+                twin._b = tuple(memo[id(p)] for p in b)
+            memo[id(node)] = twin
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        if self._spec is not None:
+            raise TypeError(
+                f"Cannot pickle a Value computed by an op ({self._spec.label!r}): its graph holds "
+                "the op table's functions. Pickle leaves only (a model's weights are leaves), "
+                "or save the weights with model.state_dict() or model.save(path)."
+            )
+        return super().__reduce_ex__(protocol)
 
     def __float__(self) -> float:
         if _trace_state.__dict__:
@@ -457,7 +496,10 @@ class _Constant(Value):
 def _param(op: str, name: str, x: Any) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{op}: {name} must be a number, got {type(x).__name__}.")
-    return float(x)
+    value = float(x)
+    if not math.isfinite(value):
+        raise ValueError(f"{op}: {name} must be a finite number, got {value}.")
+    return value
 
 
 def _param_value(op: str, x: Any) -> Value:
@@ -537,7 +579,7 @@ def topological_order(root: Value) -> list[Value]:
     while stack:
         node = pop()
         if node is None:  # the marker above a node whose parents are all emitted
-            emit(pop())
+            emit(pop())  # type: ignore[arg-type]  # (below a None marker is always a node)
             continue
         # Walk down first operands. A node whose other operand is done (or is a leaf,
         # emitted at once) joins the chain, emitted deepest first when the walk ends.
@@ -698,7 +740,7 @@ def _general_step(node: Value, create_graph: bool, check: bool, hook: Hook | Non
         if hook is not None:
             hook(node, upstream, (), ())
         return
-    spec: OpSpec = node._spec  # type: ignore[assignment]
+    spec: OpSpec = node._spec
     if upstream is None:  # create_graph: nothing reached this node (a zero path)
         upstream = 0.0
     if create_graph:

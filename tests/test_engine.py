@@ -807,3 +807,60 @@ def test_no_grad_and_detect_anomaly_work_as_bare_decorators():
     with pytest.raises(FloatingPointError):
         blow_up(x)
     assert math.isinf((x * math.inf).data)  # and anomaly mode is off again
+
+
+# ---- copying and pickling (issue 10) -------------------------------------------------
+
+
+def test_deepcopy_of_a_deep_graph_copies_every_node_without_recursion():
+    import copy
+
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(5000):  # far deeper than the interpreter's recursion limit allows
+        y = y * 1.0001 + 0.1
+    twin = copy.deepcopy(y)
+    assert twin is not y and twin.data == y.data
+    leaf = twin
+    while leaf.parents:
+        leaf = leaf.parents[0]
+    assert leaf is not x and leaf.label == "x"
+    twin.backward()
+    y.backward()
+    assert leaf.grad == x.grad != 0.0
+
+
+def test_deepcopy_keeps_shared_nodes_shared():
+    import copy
+
+    a = Value(2.0)
+    b = a * a
+    c = b + b
+    twin = copy.deepcopy(c)
+    p, q = twin.parents
+    assert p is q and p is not b
+    assert p.parents[0] is p.parents[1]
+
+
+def test_pickle_of_an_op_node_says_what_to_use_instead():
+    import pickle
+
+    with pytest.raises(TypeError, match=r"state_dict\(\) or model.save"):
+        pickle.dumps(Value(2.0) * Value(3.0))
+    leaf = pickle.loads(pickle.dumps(Value(2.0, label="w")))
+    assert (leaf.data, leaf.grad, leaf.label, leaf.op) == (2.0, 0.0, "w", "")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda v: v.leaky_relu(math.nan),
+        lambda v: v.elu(math.inf),
+        lambda v: v.celu(-math.inf),
+        lambda v: v.swish(math.nan),
+        lambda v: v.prelu(math.nan),
+    ],
+)
+def test_activation_parameters_must_be_finite(call):
+    with pytest.raises(ValueError, match="must be a finite number"):
+        call(Value(-1.0))

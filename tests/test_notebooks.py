@@ -34,11 +34,6 @@ CELL_TIMEOUT = 120  # seconds, per cell: a hung cell fails instead of blocking C
 # raises it on a slower machine.
 BUDGET = float(os.environ.get("MICROGRAD_NOTEBOOK_BUDGET", "60"))
 SYNC = "run: jupytext --sync notebooks/*.py (or jupytext --sync on the one you edited)"
-# NOTE: the old generated notebooks, replaced by a source-paired series (issue 9); the
-# branch that replaces them deletes them. Remove a name here once its file is gone.
-_BEING_REPLACED = frozenset(
-    {"01_value_and_backprop", "02_finite_differences", "04_gd_sgd_minibatch", "05_momentum"}
-)
 
 
 def _cells(nb) -> list[tuple[str, str]]:
@@ -48,9 +43,7 @@ def _cells(nb) -> list[tuple[str, str]]:
 def test_there_are_notebooks_and_each_ipynb_has_a_source() -> None:
     assert SOURCES, f"no notebook sources notebooks/NN_name.py in {NOTEBOOK_DIR}"
     orphans = [
-        p.name
-        for p in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
-        if not p.with_suffix(".py").exists() and p.stem not in _BEING_REPLACED
+        p.name for p in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb")) if not p.with_suffix(".py").exists()
     ]
     assert not orphans, (
         f"{orphans} have no jupytext source beside them; create it with "
