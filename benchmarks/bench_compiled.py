@@ -20,7 +20,8 @@ Engines, each in its own fresh process:
 * ``numpy``: a hand-written NumPy MLP: the same initial weights, batched matmuls and a
   hand-written backward pass, the same loss and update.
 
-Every engine's first-epoch loss is printed: they agree. Figures are CPU seconds
+Every engine's first-epoch loss is printed: eager, compiled and numpy agree (micrograd
+starts from its own random weights). Figures are CPU seconds
 (``time.process_time``), gc on. Slow engines are timed epoch by epoch (median); the
 compiled tape and the NumPy MLP run in one process, alternating blocks of 25 epochs so
 that both see the same load on a shared machine (median block / 25).

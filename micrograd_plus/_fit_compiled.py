@@ -134,7 +134,7 @@ class CompiledSteps:
         self.theta = np.fromiter((p.data for p in self.params), dtype=float, count=len(self.params))
         self.tp = self.theta if self.n_tape == len(self.params) else self.theta[: self.n_tape]
         self.gbuf = np.zeros(self.n_tape)
-        self.state = None
+        self.state: dict[str, Any] = {}  # the optimizer's state (packed mode)
         if self.packed:
             state = _optim_arrays.load_state(np, self.optimizer)
             if self.opt_all:  # permute into our order
@@ -208,11 +208,11 @@ class CompiledSteps:
                 f"{'loss' if not math.isfinite(loss) else 'gradient'} ({loss}); no parameter was "
                 "changed. Run fit without compile=True under detect_anomaly to see which op made it."
             )
-        correct = self._correct(Z, rows) if self.truth is not None else 0
+        correct = self._correct(Z, self.truth[rows]) if self.truth is not None else 0
         opt = self.optimizer
         if self.packed:
             if self.opt_all:  # (in place: the tape's views of theta stay valid)
-                np.copyto(self.theta, _optim_arrays.step(np, opt, theta, g, self.state))
+                _optim_arrays.step_into(np, opt, self.theta, g, self.state)
             else:
                 idx = self.opt_idx
                 self.theta[idx] = _optim_arrays.step(np, opt, theta[idx], g[idx], self.state)
@@ -254,8 +254,8 @@ class CompiledSteps:
         dZ = np.fromiter((v.grad for v in leaves), dtype=float, count=len(leaves)).reshape(B, self.k)
         return objective.data, dZ
 
-    def _correct(self, Z: Any, rows: Any) -> int:
-        truth = self.truth[rows]
+    def _correct(self, Z: Any, truth: Any) -> int:
+        """How many rows of ``Z`` the task's rule counts as right, given their truth."""
         if self.task.rule == "threshold":
             return int(((Z[:, 0] > self.task.threshold) == truth).sum())
         return int((Z.argmax(axis=1) == truth).sum())

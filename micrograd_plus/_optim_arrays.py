@@ -58,6 +58,14 @@ def step(np: Any, opt: Any, x: Any, g: Any, state: dict[str, Any]) -> Any:
     return _adagrad(np, opt, x, g, state)
 
 
+def step_into(np: Any, opt: Any, x: Any, g: Any, state: dict[str, Any]) -> None:
+    """:func:`step`, written into ``x`` in place (views of ``x`` stay valid)."""
+    if type(opt) is optim.SGD and opt.momentum == 0.0 and opt.weight_decay == 0.0:
+        x -= opt.lr * g  # (the same numbers as x - lr * g, without two temporaries)
+        return
+    np.copyto(x, step(np, opt, x, g, state))
+
+
 def _sgd(opt: Any, x: Any, g: Any, state: dict[str, Any]) -> Any:
     lr, mu, wd = opt.lr, opt.momentum, opt.weight_decay
     if wd != 0.0:

@@ -274,6 +274,10 @@ class _Elementwise:
         # handed to the rules as a Python float: cheaper than a 1-element array
         scalars = scalars or [None] * len(srcs)
         self._fetch = [(b, idx, c) for (b, idx, _), c in zip(srcs, scalars)]
+        # the common unary case (relu, tanh, ... of a whole block): the output has the
+        # operand's shape, and the operand is handed over as it is
+        unary = len(srcs) == 1 and srcs[0][2] == "all" and scalars[0] is None
+        self._unary: int | None = srcs[0][0] if unary else None
 
     @property
     def label(self) -> str:
@@ -281,6 +285,13 @@ class _Elementwise:
 
     def forward(self, P: _Program) -> None:
         V = P.V
+        if self._unary is not None:
+            x = V[self._unary]
+            y = self._forward(x)
+            if getattr(y, "shape", None) != x.shape:
+                y = _np.broadcast_to(_np.asarray(y, dtype=float), x.shape)
+            V[self.out] = y
+            return
         args = [
             (V[b] if idx is None else V[b][..., idx]) if c is None else float(V[b][c])
             for b, idx, c in self._fetch
@@ -298,6 +309,16 @@ class _Elementwise:
         if g is None:
             return
         V = P.V
+        b = self._unary
+        if b is not None:
+            (d,) = self._local_grads(V[b], V[self.out])  # (also when not needed: _probe checks it)
+            if need[b]:
+                c = g if type(d) is float and d == 1.0 else g * d
+                if P.G[b] is None and c.shape == V[b].shape:
+                    P.G[b] = c  # (what P.add does for a first gradient of a whole block)
+                else:
+                    P.add(self.srcs[0], c)
+            return
         args = P.A[self.out]
         if args is None:
             args = [_fetch(V, s) for s in self.srcs]
@@ -496,12 +517,12 @@ class _MatMul:
             return c[1]
         if c[2] is v:
             return c[3]
-        w = self._wview(v)
+        w = self._wview(v, self.wview)
         self._wcache = (v, w, c[0], c[1])
         return w
 
-    def _wview(self, v: Any) -> Any:
-        base, stride = self.wview
+    def _wview(self, v: Any, view: tuple[int, int]) -> Any:
+        base, stride = view
         k, n = self.k, self.n
         end = base + k * stride
         if end <= v.shape[0]:  # reshape of a slice: the cheapest view there is
@@ -576,7 +597,7 @@ class _MatMul:
             else:
                 self._add_dw(np, G, g.T @ self._y(V))
         if self.bblock is not None and need[self.bblock]:
-            self._add_db(np, P, np.add.reduce(g, axis=0))
+            self._add_db(np, P, self.bblock, np.add.reduce(g, axis=0))
 
     def _add_dw(self, np: Any, G: Any, dw: Any) -> None:
         if self.wview is not None:
@@ -586,10 +607,10 @@ class _MatMul:
         else:
             np.add.at(G, self.widx, dw)
 
-    def _add_db(self, np: Any, P: _Program, db: Any) -> None:
-        G = P.G[self.bblock]
+    def _add_db(self, np: Any, P: _Program, block: int, db: Any) -> None:
+        G = P.G[block]
         if G is None:
-            G = P.G[self.bblock] = np.zeros(P.shape(self.bblock))
+            G = P.G[block] = np.zeros(P.shape(block))
         if self.bview is not None:
             base, stride = self.bview
             G[base : base + stride * (self.k - 1) + 1 : stride] += db
@@ -623,6 +644,22 @@ class Tape:
     parameters: list[Value]
     n_inputs: int
     n_outputs: int
+    # the scalar program (filled by _record)
+    constants: list[float]
+    ops: list[tuple[OpSpec, tuple[int, ...], int]]
+    output_slots: list[int]
+    _returns_value: bool
+    _example_values: list[float]
+    _layout: list[int]  # param block column -> parameter index
+    # the fused program (filled by _compile)
+    _loc: dict[int, tuple[int, int]]
+    _batched: list[bool]
+    _width: list[int]
+    _instrs: list[Any]
+    _const_array: Any
+    _out_srcs: list[tuple[int, int]]
+    _out_block: dict[int, int]
+    _need: list[bool]
 
     def __init__(self) -> None:  # use trace()
         raise TypeError("Tape objects are made by micrograd_plus.trace(f, example).")
@@ -643,6 +680,7 @@ class Tape:
         params: list[Value] = []
         consts: list[Value] = []
         op_nodes: list[Value] = []
+        op_specs: list[OpSpec] = []
         for node in order:
             if id(node) in slot:
                 continue
@@ -650,6 +688,7 @@ class Tape:
                 (consts if id(node) in inside else params).append(node)
             else:
                 op_nodes.append(node)
+                op_specs.append(node.spec)
         # parameters in first-use order: as the ops (in order) read them
         first: dict[int, int] = {}
         for node in op_nodes:
@@ -673,7 +712,8 @@ class Tape:
         self.parameters = params
         self.constants = [c.data for c in consts]
         self.ops = [
-            (node.spec, tuple(slot[id(p)] for p in node.parents), slot[id(node)]) for node in op_nodes
+            (spec, tuple(slot[id(p)] for p in node.parents), slot[id(node)])
+            for node, spec in zip(op_nodes, op_specs)
         ]
         self.output_slots = [slot[id(v)] for v in outputs]
         self._returns_value = returns_value
