@@ -339,12 +339,17 @@ def expression_graphs(
     values: list[float] = list(xs)
     steps: list[tuple[str, tuple[int, ...]]] = []
     unary, binary = sorted([*_UNARY, *_registered_unary()]), sorted(_BINARY)
+    # The nodes later steps may use: a node bigger than _BOUND only through its squash.
+    # (Were the big node itself reused, values and gradients could grow without bound,
+    # e.g. 7e6 into sin(): then the 1e-6 step of the finite difference is no longer
+    # small and the check fails on a correct gradient.)
+    usable: list[int] = list(range(n_leaves))
 
     def operand() -> int:
-        n = len(values)
+        n = len(usable)
         if draw(st.booleans()):  # a recent node: builds depth
-            return draw(st.integers(max(0, n - 3), n - 1))
-        return draw(st.integers(0, n - 1))  # any node: builds sharing
+            return usable[draw(st.integers(max(0, n - 3), n - 1))]
+        return usable[draw(st.integers(0, n - 1))]  # any node: builds sharing
 
     def push(kind: str, args: tuple[int, ...]) -> None:
         with_values = [Value(values[i]) for i in args]
@@ -354,6 +359,7 @@ def expression_graphs(
         if not abs(value) <= _BOUND:
             steps.append(("squash", (len(values) - 1,)))
             values.append(math.tanh(value))
+        usable.append(len(values) - 1)
 
     for _ in range(n_ops):
         arity = draw(st.sampled_from((1, 2, 2, "n")))
