@@ -146,10 +146,7 @@ def _apply_rule(node: _EV) -> None:
         if spec.closure is not None:
             spec.closure()
         return
-    parents = node.parents
-    upstream = node.grad
-    for parent, local in zip(parents, spec.local_grads(*[p.data for p in parents], node.data)):
-        parent.grad += upstream * local
+    _engine._general_step(node, False, _engine.is_anomaly_enabled(), None)  # the engine's own step
 
 
 class Value(_EV):
@@ -302,25 +299,14 @@ def _ours_method(name: str) -> Callable[..., Value]:
     return method
 
 
-# The engine's other ops, unchanged but for the class of their result.
-for _name in (
-    "__abs__",
-    "exp",
-    "log",
-    "sqrt",
-    "abs",
-    "sin",
-    "cos",
-    "erf",
-    "leaky_relu",
-    "elu",
-    "celu",
-    "gelu",
-    "silu",
-    "swish",
-    "sigmoid",
-    "tanh",
-    "softplus",
+# The engine's other op methods (every op of the table that micrograd's Value above does
+# not compose its own way), unchanged but for the class of their result.
+for _name in sorted(
+    {spec.method for spec in ops.OPS.values()}
+    | {factory().method for factory in ops.PARAMETRIZED.values() if factory is not ops.pow_const}
+    | {act.method for act in ops.ACTIVATIONS.values()}
+    | {"__abs__"}
 ):
-    setattr(Value, _name, _ours_method(_name))
+    if _name and _name not in Value.__dict__:
+        setattr(Value, _name, _ours_method(_name))
 del _name
