@@ -45,7 +45,7 @@ try:
     from hypothesis import strategies as st
 except ImportError as err:  # pragma: no cover - exercised only without hypothesis
     raise ImportError(
-        "micrograd_plus.testing needs hypothesis: pip install 'micrograd-plus[dev]' "
+        "micrograd_plus.testing needs hypothesis: pip install 'micrograd-plus[testing]' "
         "(or pip install hypothesis)."
     ) from err
 

@@ -349,36 +349,52 @@ def _resolve_schedule(schedule: Any, optimizer: Any) -> Any:
 # --------------------------------------------------------------------------------------
 
 
-class _TextProgress:
-    """One status line rewritten in place with ``\\r`` (the fallback without tqdm)."""
+class _OwnProgress:
+    """A progress bar of our own (no tqdm): counts epochs, redraws at most 10 times a second."""
 
-    def __init__(self, total: int, stream: Any) -> None:
-        self.total, self.stream, self.done = total, stream, 0
-        self.status, self.last = "", 0.0
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.status, self.last = total, 0, "", 0.0
 
     def update(self, status: str) -> None:
         self.done += 1
         self.status = status
         now = time.perf_counter()
-        if self.done == self.total or now - self.last >= 0.1:  # at most 10 redraws a second
+        if self.done == self.total or now - self.last >= 0.1:
             self.last = now
             self._draw()
 
-    def _draw(self) -> None:
+    def _text(self) -> str:
         width = 20
         filled = width * self.done // max(self.total, 1)
-        bar = "#" * filled + "." * (width - filled)
-        self.stream.write(f"\rfit [{bar}] epoch {self.done}/{self.total}  {self.status}")
-        self.stream.flush()
+        return f"fit [{'#' * filled}{'.' * (width - filled)}] epoch {self.done}/{self.total}  {self.status}"
+
+    def _draw(self) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         if self.done:
             self._draw()
+
+
+class _TextProgress(_OwnProgress):
+    """One status line rewritten in place with ``\\r`` (the fallback without tqdm)."""
+
+    def __init__(self, total: int, stream: Any) -> None:
+        super().__init__(total)
+        self.stream = stream
+
+    def _draw(self) -> None:
+        self.stream.write(f"\r{self._text()}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.done:
+            super().close()
             self.stream.write("\n")
             self.stream.flush()
 
 
-class _NotebookProgress:
+class _NotebookProgress(_OwnProgress):
     """A text bar in a Jupyter output, replaced in place (``update_display``).
 
     Used in a notebook without ipywidgets (where tqdm's widget bar cannot work): a
@@ -389,30 +405,18 @@ class _NotebookProgress:
     def __init__(self, total: int) -> None:
         from IPython.display import display
 
-        self.total, self.done, self.status, self.last = total, 0, "", 0.0
+        super().__init__(total)
         self.handle = display(self._bundle(), raw=True, display_id=True)
 
     def _bundle(self) -> dict[str, str]:
-        width = 20
-        filled = width * self.done // max(self.total, 1)
-        text = f"fit [{'#' * filled}{'.' * (width - filled)}] epoch {self.done}/{self.total}  {self.status}"
         html = (
             f'<progress value="{self.done}" max="{self.total}" style="width: 12em"></progress> '
             f"<code>epoch {self.done}/{self.total}  {self.status}</code>"
         )
-        return {"text/plain": text.rstrip(), "text/html": html}
+        return {"text/plain": self._text().rstrip(), "text/html": html}
 
-    def update(self, status: str) -> None:
-        self.done += 1
-        self.status = status
-        now = time.perf_counter()
-        if self.done == self.total or now - self.last >= 0.1:  # at most 10 redraws a second
-            self.last = now
-            self.handle.update(self._bundle(), raw=True)
-
-    def close(self) -> None:
-        if self.done:
-            self.handle.update(self._bundle(), raw=True)
+    def _draw(self) -> None:
+        self.handle.update(self._bundle(), raw=True)
 
 
 class _TqdmProgress:
